@@ -1,0 +1,24 @@
+"""Entry point: ``trailguard`` and ``python -m trailguard``."""
+
+from __future__ import annotations
+
+import click
+
+from trailguard import __version__
+from trailguard.cli.test_pattern import test_pattern
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="trailguard")
+def cli() -> None:
+    """CloudWatch Logs metric filters, metrics and alarms over CloudTrail, on your own machine.
+
+    Exit status: 0 success, 1 a test found nothing (like grep), 2 usage or input error.
+    """
+
+
+cli.add_command(test_pattern)
+
+
+def main() -> None:
+    cli(prog_name="trailguard")

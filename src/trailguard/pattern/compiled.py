@@ -1,0 +1,154 @@
+"""A compiled filter pattern: parse and compile once, then match many events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from trailguard.pattern.ast import (
+    DelimitedPattern,
+    JsonPattern,
+    MatchAll,
+    Pattern,
+    RegexPattern,
+    TermKind,
+    TermPattern,
+)
+from trailguard.pattern.delimited_eval import DelimitedMatcher
+from trailguard.pattern.event import NOT_JSON, LogEvent
+from trailguard.pattern.json_eval import Leaf, compile_expression
+from trailguard.pattern.parser import parse
+from trailguard.pattern.regex import compile_regex
+
+__all__ = ["CompiledPattern", "Match", "compile_pattern"]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A successful match; ``extracted_values`` as TestMetricFilter reports them."""
+
+    extracted_values: dict[str, str] = field(default_factory=dict)
+
+
+MessageTest = Callable[[str], bool]
+
+
+class CompiledPattern:
+    """An immutable, thread-safe, picklable compiled filter pattern.
+
+    ``match(message)`` tests one log event message; ``match_event(event)`` tests a ``LogEvent``
+    whose parsed JSON is shared by every pattern that looks at it; ``test_event`` is the same
+    without building a ``Match``.
+    """
+
+    __slots__ = ("_delimited", "_json_test", "_message_test", "family", "text", "tree")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tree: Pattern = parse(text)
+        self._message_test: MessageTest | None = None
+        self._json_test: Callable[[dict[str, Any]], bool] | None = None
+        self._delimited: DelimitedMatcher | None = None
+        tree = self.tree
+        if isinstance(tree, JsonPattern):
+            self.family = "json"
+            self._json_test = compile_expression(tree.expression, text)
+        elif isinstance(tree, DelimitedPattern):
+            self.family = "delimited"
+            self._delimited = DelimitedMatcher(tree, text)
+        elif isinstance(tree, RegexPattern):
+            self.family = "regex"
+            search = compile_regex(tree.regex.source, text, text.find("%")).search
+            self._message_test = lambda message: search(message) is not None
+        elif isinstance(tree, TermPattern):
+            self.family = "terms"
+            self._message_test = _compile_terms(tree)
+        else:
+            assert isinstance(tree, MatchAll)
+            self.family = "all"
+            self._message_test = _always
+
+    # -- matching ------------------------------------------------------------------------------
+
+    def test_event(self, event: LogEvent) -> bool:
+        """Whether the pattern matches the event (the engine's hot path: no Match is built)."""
+        json_test = self._json_test
+        if json_test is not None:
+            document = event.json
+            return document is not NOT_JSON and json_test(document)  # type: ignore[arg-type]
+        if self._message_test is not None:
+            return self._message_test(event.message)
+        assert self._delimited is not None
+        return self._delimited.match(event.message) is not None
+
+    def match_event(self, event: LogEvent) -> Match | None:
+        if self._delimited is not None:
+            extracted = self._delimited.match(event.message)
+            return None if extracted is None else Match(extracted)
+        return Match({}) if self.test_event(event) else None
+
+    def match(self, message: str) -> Match | None:
+        return self.match_event(LogEvent(message))
+
+    def explain(self, message: str) -> str:
+        from trailguard.pattern.explain import explain
+
+        return explain(self, LogEvent(message))
+
+    # -- identity --------------------------------------------------------------------------
+
+    @property
+    def regex_count(self) -> int:
+        """How many ``%regex%`` the pattern holds (a log group accepts 5 regex-bearing filters)."""
+        from trailguard.pattern.explain import count_regexes
+
+        return count_regexes(self.tree)
+
+    def leaf_tests(self) -> dict[int, Leaf]:
+        """Each JSON leaf's compiled test by ``id(node)``, for explanations (built on demand)."""
+        leaves: dict[int, Leaf] = {}
+        if isinstance(self.tree, JsonPattern):
+            compile_expression(self.tree.expression, self.text, leaves)
+        return leaves
+
+    @property
+    def delimited(self) -> DelimitedMatcher | None:
+        return self._delimited
+
+    def __reduce__(self) -> tuple[Callable[[str], CompiledPattern], tuple[str]]:
+        # Closures do not pickle; the text recompiles to the same matcher.
+        return (compile_pattern, (self.text,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompiledPattern) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"compile_pattern({self.text!r})"
+
+
+def compile_pattern(text: str) -> CompiledPattern:
+    """Parse, validate and compile a CloudWatch Logs filter pattern; raise PatternError if invalid."""
+    return CompiledPattern(text)
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+def _compile_terms(tree: TermPattern) -> MessageTest:
+    required = tuple(t.text for t in tree.terms if t.kind is TermKind.REQUIRED)
+    excluded = tuple(t.text for t in tree.terms if t.kind is TermKind.EXCLUDED)
+    optional = tuple(t.text for t in tree.terms if t.kind is TermKind.OPTIONAL)
+    if not required and not excluded:
+        # Only optional terms: any of them. Mixed with other terms, optional terms are ignored.
+        return lambda message: any(term in message for term in optional)
+    if len(required) == 1 and not excluded:
+        (only,) = required
+        return lambda message: only in message
+    return lambda message: all(term in message for term in required) and not any(
+        term in message for term in excluded
+    )

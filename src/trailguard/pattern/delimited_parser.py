@@ -1,0 +1,157 @@
+"""Space-delimited patterns: ``[ip, user, ..., status_code = 4* || status_code = 5*, bytes > 1000]``."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from trailguard.pattern.ast import (
+    Condition,
+    DelimitedPattern,
+    Entry,
+    FieldAnd,
+    FieldComparison,
+    FieldOr,
+    NumberValue,
+    Operator,
+    StringValue,
+    Value,
+)
+from trailguard.pattern.cursor import WHITESPACE, Cursor
+from trailguard.pattern.errors import PatternError
+from trailguard.pattern.json_parser import read_operator
+from trailguard.pattern.regex_syntax import read_regex
+from trailguard.pattern.values import NUMBER_LITERAL, literal_decimal
+
+__all__ = ["parse_delimited"]
+
+_FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_WORD_STOP: Final = WHITESPACE | frozenset(",]&|=!<>\"")
+MULTIPLE_VARIABLES: Final = "Multiple variables used in a single filter"
+
+
+def parse_delimited(cursor: Cursor) -> DelimitedPattern:
+    """Parse ``[ ... ]``; the caller has checked the pattern starts with '[' and ends with ']'."""
+    closing = cursor.end - 1
+    inner = Cursor(cursor.text, cursor.pos + 1, closing)
+    entries: list[Entry] = []
+    name_positions: list[int] = []
+    inner.skip_whitespace()
+    if not inner.at_end():
+        while True:
+            inner.skip_whitespace()
+            name_positions.append(inner.pos)
+            entries.append(_parse_entry(inner))
+            inner.skip_whitespace()
+            if inner.at_end():
+                break
+            if inner.peek() != ",":
+                inner.fail()
+            inner.pos += 1
+    _check_entries(entries, name_positions, inner)
+    cursor.regex_count += inner.regex_count
+    cursor.pos = cursor.end
+    return DelimitedPattern(tuple(entries))
+
+
+def _parse_entry(cursor: Cursor) -> Entry:
+    cursor.skip_whitespace()
+    if cursor.at_end() or cursor.peek() == ",":
+        return Entry(None)
+    if cursor.startswith("..."):
+        cursor.pos += 3
+        return Entry(None, ellipsis=True)
+    first_name_at = cursor.pos
+    name = _read_name(cursor)
+    cursor.skip_whitespace()
+    if cursor.at_end() or cursor.peek() == ",":
+        return Entry(name)
+    condition = _parse_or(cursor, name, first_name_at)
+    return Entry(name, condition)
+
+
+def _parse_or(cursor: Cursor, name: str, name_at: int) -> Condition:
+    operands = [_parse_and(cursor, name, name_at)]
+    while True:
+        cursor.skip_whitespace()
+        if not cursor.startswith("||"):
+            break
+        cursor.pos += 2
+        operands.append(_parse_and(cursor, name, None))
+    return operands[0] if len(operands) == 1 else FieldOr(tuple(operands))
+
+
+def _parse_and(cursor: Cursor, name: str, name_at: int | None) -> Condition:
+    operands = [_parse_comparison(cursor, name, name_at)]
+    while True:
+        cursor.skip_whitespace()
+        if not cursor.startswith("&&"):
+            break
+        cursor.pos += 2
+        operands.append(_parse_comparison(cursor, name, None))
+    return operands[0] if len(operands) == 1 else FieldAnd(tuple(operands))
+
+
+def _parse_comparison(cursor: Cursor, name: str, name_at: int | None) -> FieldComparison:
+    """``name op value``; ``name_at`` is set when the entry's name was already read by the caller."""
+    cursor.skip_whitespace()
+    if name_at is None:
+        other_at = cursor.pos
+        if _read_name(cursor) != name:
+            cursor.fail(other_at, MULTIPLE_VARIABLES)
+        cursor.skip_whitespace()
+    if cursor.at_end() or cursor.peek() not in ("=", "!", "<", ">"):
+        cursor.fail()
+    operator = read_operator(cursor)
+    cursor.skip_whitespace()
+    return FieldComparison(name, operator, _read_value(cursor, operator))
+
+
+def _read_name(cursor: Cursor) -> str:
+    start = cursor.pos
+    while not cursor.at_end() and cursor.peek() not in _WORD_STOP:
+        cursor.pos += 1
+    word = cursor.text[start : cursor.pos]
+    if not word:
+        cursor.fail()
+    if not _FIELD_NAME.match(word):
+        cursor.fail_term(start, cursor.pos)
+    return word
+
+
+def _read_value(cursor: Cursor, operator: Operator) -> Value:
+    start = cursor.pos
+    ch = cursor.peek()
+    value: Value
+    if ch == '"':
+        value = StringValue(cursor.read_quoted(), quoted=True)
+    elif ch == "%":
+        value = read_regex(cursor)
+    else:
+        while not cursor.at_end() and cursor.peek() not in _WORD_STOP:
+            cursor.pos += 1
+        word = cursor.text[start : cursor.pos]
+        if not word:
+            cursor.fail()
+        if NUMBER_LITERAL.match(word):
+            if literal_decimal(word) is None:
+                cursor.fail(start)
+            value = NumberValue(word)
+        else:
+            value = StringValue(word, quoted=False)
+    if operator.is_ordering and not isinstance(value, NumberValue):
+        cursor.fail(start)
+    return value
+
+
+def _check_entries(entries: list[Entry], positions: list[int], cursor: Cursor) -> None:
+    ellipses = [at for entry, at in zip(entries, positions, strict=True) if entry.ellipsis]
+    if len(ellipses) > 1:
+        cursor.fail(ellipses[1])
+    seen: set[str] = set()
+    for entry, at in zip(entries, positions, strict=True):
+        if entry.name is None:
+            continue
+        if entry.name in seen:
+            raise PatternError(f"Duplicate field '{entry.name}'", cursor.text, at)
+        seen.add(entry.name)
