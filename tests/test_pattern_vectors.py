@@ -19,9 +19,7 @@ def _recorded_id(vector: dict[str, Any]) -> str:
     return vector["source"].rsplit("#", 1)[-1]
 
 
-@pytest.mark.parametrize(
-    "vector", [v for v in RECORDED if not v.get("invalid")], ids=lambda v: _recorded_id(v)
-)
+@pytest.mark.parametrize("vector", [v for v in RECORDED if not v.get("invalid")], ids=lambda v: _recorded_id(v))
 def test_recorded_aws_match_results(vector: dict[str, Any]) -> None:
     pattern = compile_pattern(vector["pattern"])
     match = pattern.match(vector["message"])

@@ -53,13 +53,18 @@ def _read_cloudtrail(source: str) -> Iterator[NumberedEvent]:
 @click.argument("filter_pattern")
 @click.argument("source", default="-", metavar="[FILE|-]")
 @click.option(
-    "--output", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="json prints exactly TestMetricFilter's response: {\"matches\": [...]}.",
+    "--output",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='json prints exactly TestMetricFilter\'s response: {"matches": [...]}.',
 )
 @click.option("--explain", is_flag=True, help="Say for every event why it did or did not match.")
 @click.option(
-    "--cloudtrail", is_flag=True,
-    help="Read CloudTrail files (.json, .json.gz, {\"Records\": [...]}, arrays, JSON lines, folders); "
+    "--cloudtrail",
+    is_flag=True,
+    help='Read CloudTrail files (.json, .json.gz, {"Records": [...]}, arrays, JSON lines, folders); '
     "each record becomes one compact JSON message, as CloudTrail delivers to CloudWatch Logs.",
 )
 def test_pattern(filter_pattern: str, source: str, output_format: str, explain: bool, cloudtrail: bool) -> None:

@@ -149,6 +149,4 @@ def _compile_terms(tree: TermPattern) -> MessageTest:
     if len(required) == 1 and not excluded:
         (only,) = required
         return lambda message: only in message
-    return lambda message: all(term in message for term in required) and not any(
-        term in message for term in excluded
-    )
+    return lambda message: all(term in message for term in required) and not any(term in message for term in excluded)

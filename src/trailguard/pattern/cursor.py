@@ -41,9 +41,7 @@ class Cursor:
 
     def fail_term(self, start: int, stop: int, position: int | None = None) -> NoReturn:
         """AWS's "Invalid character(s) in term" naming ``text[start:stop]``."""
-        raise PatternError(
-            invalid_term(self.text[start:stop]), self.text, start if position is None else position
-        )
+        raise PatternError(invalid_term(self.text[start:stop]), self.text, start if position is None else position)
 
     def read_quoted(self) -> str:
         """Read a ``"..."`` string at the cursor (``\\"`` and ``\\\\`` are escapes) and return its text."""

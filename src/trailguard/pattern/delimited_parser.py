@@ -26,7 +26,7 @@ from trailguard.pattern.values import NUMBER_LITERAL, literal_decimal
 __all__ = ["parse_delimited"]
 
 _FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_WORD_STOP: Final = WHITESPACE | frozenset(",]&|=!<>\"")
+_WORD_STOP: Final = WHITESPACE | frozenset(',]&|=!<>"')
 MULTIPLE_VARIABLES: Final = "Multiple variables used in a single filter"
 
 

@@ -41,11 +41,7 @@ class PatternError(ValueError):
         suffix = "..." if end < len(self.pattern) else ""
         shown = prefix + _printable(self.pattern[start:end]) + suffix
         caret_column = len(prefix) + (position - start)
-        return (
-            f"{self.aws_message} (at position {position})\n"
-            f"  {shown}\n"
-            f"  {' ' * caret_column}^"
-        )
+        return f"{self.aws_message} (at position {position})\n  {shown}\n  {' ' * caret_column}^"
 
 
 def _printable(text: str) -> str:

@@ -50,9 +50,7 @@ class Leaf:
     test: Predicate
 
 
-def compile_expression(
-    expression: JsonExpr, pattern: str, leaves: dict[int, Leaf] | None = None
-) -> Predicate:
+def compile_expression(expression: JsonExpr, pattern: str, leaves: dict[int, Leaf] | None = None) -> Predicate:
     """Compile ``expression``; when ``leaves`` is given, record each leaf's test by ``id(node)``."""
     if isinstance(expression, And):
         return _all_of([compile_expression(op, pattern, leaves) for op in expression.operands])
@@ -64,9 +62,7 @@ def compile_expression(
     return test
 
 
-def _compile_disjuncts(
-    operands: Sequence[JsonExpr], pattern: str, leaves: dict[int, Leaf] | None
-) -> list[Predicate]:
+def _compile_disjuncts(operands: Sequence[JsonExpr], pattern: str, leaves: dict[int, Leaf] | None) -> list[Predicate]:
     # `$.eventName = A || $.eventName = B || ...` (most CIS patterns) becomes one set lookup.
     groups: dict[Selector, set[str]] = {}
     others: list[JsonExpr] = []

@@ -37,7 +37,7 @@ from trailguard.pattern.errors import PatternError
 from trailguard.pattern.regex_syntax import read_regex
 from trailguard.pattern.values import NUMBER_LITERAL, literal_decimal
 
-__all__ = ["MAX_WILDCARDS_PER_PATTERN", "MAX_WILDCARDS_PER_SELECTOR", "parse_json", "read_operator"]
+__all__ = ["MAX_WILDCARDS_PER_PATTERN", "MAX_WILDCARDS_PER_SELECTOR", "parse_json", "read_operator", "read_selector"]
 
 MAX_WILDCARDS_PER_SELECTOR: Final = 1
 MAX_WILDCARDS_PER_PATTERN: Final = 3
@@ -100,7 +100,7 @@ def _parse_primary(cursor: Cursor) -> JsonExpr:
         return expression
     if ch != "$":
         cursor.fail()
-    selector = _read_selector(cursor)
+    selector = read_selector(cursor)
     cursor.skip_whitespace()
     if cursor.peek() in ("=", "!", "<", ">"):
         operator = read_operator(cursor)
@@ -181,7 +181,7 @@ def _read_value(cursor: Cursor, operator: Operator) -> Value:
     return value
 
 
-def _read_selector(cursor: Cursor) -> Selector:
+def read_selector(cursor: Cursor) -> Selector:
     text = cursor.text
     start = cursor.pos
     i = start + 1
@@ -195,7 +195,7 @@ def _read_selector(cursor: Cursor) -> Selector:
             if nxt == "*":
                 steps.append(Wildcard(bracketed=False))
                 i += 2
-            elif nxt == "[":
+            elif nxt == "[" and text.startswith("'", i + 2):
                 i += 1  # ".['key']": the bracket is read on the next turn
             elif nxt and _is_name_char(nxt):
                 j = i + 1

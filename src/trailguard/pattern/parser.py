@@ -42,9 +42,7 @@ def parse(text: str) -> Pattern:
     first = text[start]
     closing = _ENCLOSURES.get(first)
     if closing is not None and (end - start < 2 or text[end - 1] != closing):
-        raise PatternError(
-            f"If a filter pattern starts with '{first}' it must end with '{closing}'", text, end - 1
-        )
+        raise PatternError(f"If a filter pattern starts with '{first}' it must end with '{closing}'", text, end - 1)
     cursor = Cursor(text, start, end)
     pattern: Pattern
     if first == "{":
