@@ -195,7 +195,9 @@ def read_selector(cursor: Cursor) -> Selector:
             if nxt == "*":
                 steps.append(Wildcard(bracketed=False))
                 i += 2
-            elif nxt == "[" and text.startswith("'", i + 2):
+            elif nxt == "[":
+                if not text.startswith("'", i + 2):  # after a dot only ['key'] may follow
+                    cursor.fail_term(i + 1, min(i + 3, len(text)), position=min(i + 2, len(text) - 1))
                 i += 1  # ".['key']": the bracket is read on the next turn
             elif nxt and _is_name_char(nxt):
                 j = i + 1
