@@ -16,5 +16,15 @@ from trailguard.pattern.compiled import CompiledPattern, Match, compile_pattern
 from trailguard.pattern.errors import PatternError
 from trailguard.pattern.event import LogEvent
 from trailguard.pattern.parser import MAX_PATTERN_LENGTH, parse
+from trailguard.pattern.pattern_set import PatternSet
 
-__all__ = ["MAX_PATTERN_LENGTH", "CompiledPattern", "LogEvent", "Match", "PatternError", "compile_pattern", "parse"]
+__all__ = [
+    "MAX_PATTERN_LENGTH",
+    "CompiledPattern",
+    "LogEvent",
+    "Match",
+    "PatternError",
+    "PatternSet",
+    "compile_pattern",
+    "parse",
+]
