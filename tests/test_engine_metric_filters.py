@@ -1,0 +1,112 @@
+"""Metric filter publication, per the live probes recorded in the spec's §0.5."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trailguard.engine.metrics import MetricFilterRule, SeriesKey
+from trailguard.pattern import LogEvent
+
+Published = list[tuple[SeriesKey, int, float]]
+T0 = 1_700_000_000_000 - 1_700_000_000_000 % 60_000  # a minute boundary
+
+
+def run(rule: MetricFilterRule, messages: list[tuple[str, int]]) -> Published:
+    published: Published = []
+    for message, timestamp in messages:
+        rule.publish(LogEvent(message), timestamp, lambda s, m, v: published.append((s, m, v)))
+    return published
+
+
+def rule(pattern: str, value: str = "1", **options: object) -> MetricFilterRule:
+    return MetricFilterRule(
+        filter_name="f",
+        filter_pattern=pattern,
+        metric_name="M",
+        metric_namespace="NS",
+        metric_value=value,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_default_value_is_published_once_per_non_matching_event() -> None:
+    # Live probe: filter ERROR, value 3, default 7, events ERROR, INFO, ERROR -> Sum 13, SampleCount 3.
+    published = run(rule("ERROR", "3", default_value=7.0), [("ERROR", T0), ("INFO", T0 + 1), ("ERROR", T0 + 2)])
+    assert [v for _, _, v in published] == [3.0, 7.0, 3.0]
+    assert sum(v for _, _, v in published) == 13
+
+
+def test_without_default_non_matching_events_publish_nothing() -> None:
+    assert run(rule("ERROR"), [("INFO", T0)]) == []
+
+
+def test_each_datapoint_lands_in_the_minute_of_its_event() -> None:
+    published = run(rule("ERROR"), [("ERROR", T0 + 59_999), ("ERROR", T0 + 60_000), ("ERROR", T0 - 1)])
+    assert [m for _, m, _ in published] == [T0, T0 + 60_000, T0 - 60_000]
+
+
+def test_json_value_field_missing_null_or_non_numeric() -> None:
+    filter_rule = rule("{ $.latency = * || $.latency NOT EXISTS || $.latency IS NULL }", "$.latency", default_value=0.0)
+    events = [
+        ('{"latency":50}', T0),
+        ('{"latency":"12.5"}', T0),
+        ("{}", T0),
+        ('{"latency":null}', T0),
+        ('{"latency":"high"}', T0),
+        ('{"latency":true}', T0),
+    ]
+    # true matches none of the clauses, so it is a non-matching event and gets the default.
+    assert [v for _, _, v in run(filter_rule, events)] == [50.0, 12.5, 0.0, 0.0, 0.0]
+    assert filter_rule.counters.non_numeric == 1
+    assert filter_rule.counters.missing_value == 2
+
+
+def test_without_default_only_valid_numbers_publish() -> None:
+    filter_rule = rule("{ $.latency = * || $.latency NOT EXISTS }", "$.latency")
+    assert [v for _, _, v in run(filter_rule, [('{"latency":5}', T0), ("{}", T0)])] == [5.0]
+
+
+def test_non_json_event_is_an_ordinary_non_match_for_json_filters() -> None:
+    assert [v for _, _, v in run(rule("{ $.a = 1 }", default_value=0.0), [("not json", T0)])] == [0.0]
+
+
+def test_delimited_fields_as_value_and_dimension() -> None:
+    filter_rule = rule("[ip, user, bytes]", "$bytes", dimensions={"User": "$user"})
+    ((series, _, value),) = run(filter_rule, [("10.0.0.1 alice 1534", T0)])
+    assert value == 1534.0
+    assert series == SeriesKey("NS", "M", (("User", "alice"),), None)
+    ((series, _, value),) = run(rule("[a, b, ...]", "$3"), [("x y 42 z", T0)])
+    assert value == 42.0
+
+
+def test_json_dimensions_and_missing_dimension_goes_dimensionless() -> None:
+    filter_rule = rule(
+        "{ $.eventName = * }", dimensions={"Source": "$.eventSource", "Name": "$.eventName"}, unit="Count"
+    )
+    events = [(json.dumps({"eventName": "A", "eventSource": "s3"}), T0), (json.dumps({"eventName": "B"}), T0)]
+    (first, second) = run(filter_rule, events)
+    assert first[0] == SeriesKey("NS", "M", (("Name", "A"), ("Source", "s3")), "Count")
+    assert second[0] == SeriesKey("NS", "M", (), "Count")
+    assert filter_rule.counters.dimensionless == 1
+
+
+def test_from_api_dict_reads_the_put_metric_filter_shape() -> None:
+    filter_rule = MetricFilterRule.from_api_dict(
+        {
+            "filterName": "ConsoleSigninFailures",
+            "filterPattern": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+            "logGroupName": "CloudTrail/DefaultLogGroup",
+            "metricTransformations": [
+                {"metricName": "ConsoleSigninFailureCount", "metricNamespace": "CISBenchmark", "metricValue": "1"}
+            ],
+        }
+    )
+    events = [(json.dumps({"eventName": "ConsoleLogin", "errorMessage": "Failed authentication"}), T0)]
+    assert run(filter_rule, events) == [(SeriesKey("CISBenchmark", "ConsoleSigninFailureCount"), T0, 1.0)]
+
+
+def test_bad_value_reference_is_refused() -> None:
+    with pytest.raises(ValueError):
+        rule("ERROR", "bytes")
