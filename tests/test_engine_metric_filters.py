@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from trailguard.engine.metrics import MetricFilterRule, SeriesKey
+from trailguard.engine.aggregates import SeriesKey
+from trailguard.engine.metrics import MetricFilterRule
 from trailguard.pattern import LogEvent
 
 Published = list[tuple[SeriesKey, int, float]]

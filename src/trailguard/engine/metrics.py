@@ -16,28 +16,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from trailguard.engine.aggregates import MINUTE_MS, SeriesKey
 from trailguard.pattern import CompiledPattern, LogEvent, compile_pattern
 from trailguard.pattern.event import NOT_JSON
 from trailguard.pattern.selectors import MISSING, compile_selector
 from trailguard.pattern.values import NUMBER_LITERAL, number_text
 
-__all__ = ["FilterCounters", "MetricFilterRule", "SeriesKey"]
+__all__ = ["FilterCounters", "MetricFilterRule"]
 
-MINUTE_MS: Final = 60_000
 _FIELD_REFERENCE: Final = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_-]*|[1-9][0-9]*)\Z")
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class SeriesKey:
-    """One CloudWatch metric series: namespace, name, dimensions (sorted) and unit."""
-
-    namespace: str
-    name: str
-    dimensions: tuple[tuple[str, str], ...] = ()
-    unit: str | None = None
-
-    def dimensions_dict(self) -> dict[str, str]:
-        return dict(self.dimensions)
 
 
 @dataclass(slots=True)
@@ -129,7 +116,7 @@ class MetricFilterRule:
             filter_pattern if isinstance(filter_pattern, CompiledPattern) else compile_pattern(filter_pattern)
         )
         self.default_value = default_value
-        self.series = SeriesKey(metric_namespace, metric_name, (), unit)
+        self.series = SeriesKey(metric_namespace, metric_name, (), unit or "None")
         literal = _as_number(metric_value) if not metric_value.startswith("$") else None
         self._literal_value = literal
         self._value: Extractor | None = None if literal is not None else _extractor(metric_value)

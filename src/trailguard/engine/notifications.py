@@ -1,0 +1,179 @@
+"""The SNS notification CloudWatch publishes when a metric alarm changes state.
+
+Subject: ``ALARM: "my-alarm" in US East (N. Virginia)`` (``OK: ...``, ``INSUFFICIENT_DATA: ...``).
+Message: a JSON document, keys in AWS's order::
+
+    {"AlarmName":..,"AlarmDescription":null|..,"AWSAccountId":..,"AlarmConfigurationUpdatedTimestamp":..,
+     "NewStateValue":..,"NewStateReason":..,"StateChangeTime":..,"Region":..,"AlarmArn":..,
+     "OldStateValue":..,"ActionExecutedAfterMuteWindow":false,"OKActions":[..],"AlarmActions":[..],
+     "InsufficientDataActions":[..],"Trigger":{"MetricName":..,"Namespace":..,"StatisticType":"Statistic",
+     "Statistic":"SUM",...}}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from trailguard.engine.formatting import aws_json, json_timestamp
+
+if TYPE_CHECKING:
+    from trailguard.engine.alarms import MetricAlarmDefinition
+
+__all__ = ["REGION_NAMES", "Notification", "alarm_arn", "build_notification", "notification_message", "region_name"]
+
+#: Region long names as CloudWatch alarm notifications spell them. CloudWatch still writes
+#: "EU (Ireland)" where the console now says "Europe (Ireland)".
+REGION_NAMES: Final[dict[str, str]] = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "af-south-1": "Africa (Cape Town)",
+    "ap-east-1": "Asia Pacific (Hong Kong)",
+    "ap-east-2": "Asia Pacific (Taipei)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-northeast-2": "Asia Pacific (Seoul)",
+    "ap-northeast-3": "Asia Pacific (Osaka)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "ap-south-2": "Asia Pacific (Hyderabad)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ap-southeast-3": "Asia Pacific (Jakarta)",
+    "ap-southeast-4": "Asia Pacific (Melbourne)",
+    "ap-southeast-5": "Asia Pacific (Malaysia)",
+    "ap-southeast-6": "Asia Pacific (New Zealand)",
+    "ap-southeast-7": "Asia Pacific (Thailand)",
+    "ca-central-1": "Canada (Central)",
+    "ca-west-1": "Canada West (Calgary)",
+    "eu-central-1": "EU (Frankfurt)",
+    "eu-central-2": "EU (Zurich)",
+    "eu-north-1": "EU (Stockholm)",
+    "eu-south-1": "EU (Milan)",
+    "eu-south-2": "EU (Spain)",
+    "eu-west-1": "EU (Ireland)",
+    "eu-west-2": "EU (London)",
+    "eu-west-3": "EU (Paris)",
+    "il-central-1": "Israel (Tel Aviv)",
+    "me-central-1": "Middle East (UAE)",
+    "me-south-1": "Middle East (Bahrain)",
+    "mx-central-1": "Mexico (Central)",
+    "sa-east-1": "South America (Sao Paulo)",
+}
+
+
+def region_name(region: str) -> str:
+    """The long region name used in subjects and messages (the code itself when unknown)."""
+    return REGION_NAMES.get(region, region)
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def alarm_arn(region: str, account_id: str, alarm_name: str) -> str:
+    return f"arn:{_partition(region)}:cloudwatch:{region}:{account_id}:alarm:{alarm_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One SNS publication: when, to which topics, subject and message body."""
+
+    at_ms: int
+    topic_arns: tuple[str, ...]
+    subject: str
+    message: str
+
+
+def _statistic_upper(statistic: str) -> str:
+    """``SampleCount`` -> ``SAMPLE_COUNT``, ``Sum`` -> ``SUM`` (Java enum constant names)."""
+    out = []
+    for i, ch in enumerate(statistic):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.upper())
+    return "".join(out)
+
+
+def trigger(definition: MetricAlarmDefinition) -> dict[str, Any]:
+    d = definition
+    out: dict[str, Any] = {"MetricName": d.MetricName, "Namespace": d.Namespace}
+    if d.Statistic is not None:
+        out["StatisticType"] = "Statistic"
+        out["Statistic"] = _statistic_upper(d.Statistic)
+    else:
+        out["StatisticType"] = "ExtendedStatistic"
+        out["ExtendedStatistic"] = d.ExtendedStatistic
+    out["Unit"] = d.Unit
+    out["Dimensions"] = [{"value": v, "name": n} for n, v in d.Dimensions]
+    out["Period"] = d.Period
+    out["EvaluationPeriods"] = d.EvaluationPeriods
+    if d.DatapointsToAlarm is not None:
+        out["DatapointsToAlarm"] = d.DatapointsToAlarm
+    out["ComparisonOperator"] = d.ComparisonOperator
+    out["Threshold"] = d.Threshold
+    out["TreatMissingData"] = d.TreatMissingData or ""
+    out["EvaluateLowSampleCountPercentile"] = d.EvaluateLowSampleCountPercentile or ""
+    return out
+
+
+def notification_message(
+    definition: MetricAlarmDefinition,
+    *,
+    region: str,
+    account_id: str,
+    old_state: str,
+    new_state: str,
+    reason: str,
+    at_ms: int,
+    configuration_updated_ms: int,
+) -> dict[str, Any]:
+    """The message document (a dict in AWS's key order; ``aws_json`` renders it)."""
+    d = definition
+    return {
+        "AlarmName": d.AlarmName,
+        "AlarmDescription": d.AlarmDescription,
+        "AWSAccountId": account_id,
+        "AlarmConfigurationUpdatedTimestamp": json_timestamp(configuration_updated_ms),
+        "NewStateValue": new_state,
+        "NewStateReason": reason,
+        "StateChangeTime": json_timestamp(at_ms),
+        "Region": region_name(region),
+        "AlarmArn": alarm_arn(region, account_id, d.AlarmName),
+        "OldStateValue": old_state,
+        "ActionExecutedAfterMuteWindow": False,
+        "OKActions": list(d.OKActions),
+        "AlarmActions": list(d.AlarmActions),
+        "InsufficientDataActions": list(d.InsufficientDataActions),
+        "Trigger": trigger(d),
+    }
+
+
+def build_notification(
+    definition: MetricAlarmDefinition,
+    *,
+    region: str,
+    account_id: str,
+    old_state: str,
+    new_state: str,
+    reason: str,
+    at_ms: int,
+    configuration_updated_ms: int,
+    topic_arns: tuple[str, ...],
+) -> Notification:
+    message = notification_message(
+        definition,
+        region=region,
+        account_id=account_id,
+        old_state=old_state,
+        new_state=new_state,
+        reason=reason,
+        at_ms=at_ms,
+        configuration_updated_ms=configuration_updated_ms,
+    )
+    subject = f'{new_state}: "{definition.AlarmName}" in {region_name(region)}'
+    return Notification(at_ms, topic_arns, subject, aws_json(message))
