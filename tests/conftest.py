@@ -1,0 +1,38 @@
+"""Shared fixtures: a local moto server for AWS tests, and the shared CloudTrail corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# CI clones the repository into another folder, with shared/ beside it.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CLOUDTRAIL_CORPUS = SHARED / "data" / "cloudtrail"
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The endpoint URL of a moto server on 127.0.0.1 (real HTTP, a free port), for the whole session.
+
+    Tests share its state, so give buckets and log groups unique names. boto3 still wants (dummy)
+    credentials and a region to sign requests with.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def cloudtrail_corpus() -> Path:
+    """The shared real CloudTrail corpus (34,108 records in six source folders); skips when absent."""
+    if not CLOUDTRAIL_CORPUS.is_dir():
+        pytest.skip(f"shared CloudTrail corpus not found at {CLOUDTRAIL_CORPUS}")
+    return CLOUDTRAIL_CORPUS
