@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from trailguard import __version__
+from trailguard.cli.monitors import monitors
+from trailguard.cli.replay import replay
 from trailguard.cli.test_pattern import test_pattern
 
 
@@ -13,11 +15,14 @@ from trailguard.cli.test_pattern import test_pattern
 def cli() -> None:
     """CloudWatch Logs metric filters, metrics and alarms over CloudTrail, on your own machine.
 
-    Exit status: 0 success, 1 a test found nothing (like grep), 2 usage or input error.
+    Exit status: 0 success, 1 a check found nothing or found problems (test-pattern, monitors validate),
+    2 usage, configuration or input error.
     """
 
 
 cli.add_command(test_pattern)
+cli.add_command(replay)
+cli.add_command(monitors)
 
 
 def main() -> None:

@@ -140,18 +140,29 @@ class MetricFilterRule:
             unit=transformation.get("unit"),
         )
 
-    def publish(self, event: LogEvent, timestamp_ms: int, sink: Callable[[SeriesKey, int, float], None]) -> None:
-        """Send this event's datapoint (if any) to ``sink(series, minute_start_ms, value)``."""
+    def publish(
+        self,
+        event: LogEvent,
+        timestamp_ms: int,
+        sink: Callable[[SeriesKey, int, float], None],
+        matched: bool | None = None,
+    ) -> None:
+        """Send this event's datapoint (if any) to ``sink(series, minute_start_ms, value)``.
+
+        ``matched`` may carry the pattern's verdict when the caller already has it (a ``PatternSet``
+        tests many filters' patterns at once); otherwise the pattern is tested here.
+        """
         counters = self.counters
         counters.events += 1
         minute = timestamp_ms - timestamp_ms % MINUTE_MS
-        if self._needs_extracted:
+        extracted: Mapping[str, str] = {}
+        if self._needs_extracted and matched is not False:
             match = self.pattern.match_event(event)
             matched = match is not None
-            extracted: Mapping[str, str] = match.extracted_values if match is not None else {}
-        else:
+            if match is not None:
+                extracted = match.extracted_values
+        elif matched is None:
             matched = self.pattern.test_event(event)
-            extracted = {}
         if not matched:
             if self.default_value is not None:
                 counters.defaults += 1

@@ -1,0 +1,270 @@
+"""What ``trailguard replay`` prints: one JSON document for machines, a readable report for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from trailguard.engine.aggregates import MINUTE_MS
+from trailguard.engine.alarms import AlarmEvaluator, MetricAlarmDefinition
+from trailguard.engine.replay import ReplayResult
+from trailguard.engine.statistics import compute, parse_statistic
+from trailguard.sources import Quarantine, SourceStats
+
+__all__ = ["InputSummary", "render_text", "replay_document"]
+
+_OPERATOR_SIGNS = {
+    "GreaterThanOrEqualToThreshold": ">=",
+    "GreaterThanThreshold": ">",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+_STATE_STYLES = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
+
+
+def iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+
+
+class InputSummary:
+    """What was read: sources, files, events, and what was set aside."""
+
+    def __init__(self, sources: Sequence[str], stats: SourceStats, quarantine: Quarantine, quarantine_file: str | None):
+        self.sources = list(sources)
+        self.stats = stats
+        self.quarantine = quarantine
+        self.quarantine_file = quarantine_file
+
+    def as_dict(self, result: ReplayResult) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "files": self.stats.files_read,
+            "filesSkipped": self.stats.files_skipped,
+            "bytes": self.stats.bytes_read,
+            "events": self.stats.events,
+            "eventsInWindow": result.events,
+            "eventsOutsideWindow": result.outside_window,
+            "quarantined": self.quarantine.count,
+            "quarantinedByReason": dict(sorted(self.quarantine.by_reason.items())),
+            "quarantineFile": self.quarantine_file if self.quarantine.count else None,
+            "firstEventTime": iso(result.first_event_ms),
+            "lastEventTime": iso(result.last_event_ms),
+        }
+
+
+def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
+    definition = evaluator.definition
+    return {
+        "name": definition.AlarmName,
+        "metric": {"namespace": definition.Namespace, "name": definition.MetricName},
+        "state": evaluator.state,
+        "stateReason": evaluator.state_reason,
+        "transitions": [
+            {
+                "time": iso(t.at_ms),
+                "from": t.old_state,
+                "to": t.new_state,
+                "reason": t.reason,
+                "reasonData": json.loads(t.reason_data) if t.reason_data else None,
+                "actions": list(t.actions),
+            }
+            for t in evaluator.transitions
+        ],
+        "notifications": [
+            {"time": iso(n.at_ms), "topics": list(n.topic_arns), "subject": n.subject, "message": n.message}
+            for n in evaluator.notifications
+        ],
+    }
+
+
+def _metric_documents(result: ReplayResult) -> list[dict[str, Any]]:
+    documents = []
+    for key in result.store.series():
+        points = []
+        for minute, aggregate in result.store.buckets(key, -(2**62), 2**62):
+            points.append(
+                {
+                    "time": iso(minute * MINUTE_MS),
+                    "sampleCount": aggregate.count,
+                    "sum": aggregate.sum,
+                    "minimum": aggregate.minimum,
+                    "maximum": aggregate.maximum,
+                }
+            )
+        documents.append(
+            {
+                "namespace": key.namespace,
+                "name": key.name,
+                "dimensions": dict(key.dimensions),
+                "unit": key.unit,
+                "datapoints": points,
+            }
+        )
+    return documents
+
+
+def replay_document(result: ReplayResult, summary: InputSummary) -> dict[str, Any]:
+    return {
+        "alarms": [_alarm_document(outcome.evaluator) for outcome in result.alarms],
+        "metrics": _metric_documents(result),
+        "filters": [
+            {
+                "name": rule.filter_name,
+                "pattern": rule.pattern.text,
+                "metric": {"namespace": rule.series.namespace, "name": rule.series.name},
+                **rule.counters.as_dict(),
+            }
+            for rule in result.filters
+        ],
+        "window": {"start": iso(result.start_ms), "end": iso(result.end_ms)},
+        "input": summary.as_dict(result),
+    }
+
+
+# ---------------------------------------------------------------- text
+
+
+def describe_alarm(definition: MetricAlarmDefinition) -> str:
+    statistic = definition.ExtendedStatistic or definition.Statistic
+    sign = _OPERATOR_SIGNS.get(definition.ComparisonOperator, definition.ComparisonOperator)
+    m = definition.datapoints_to_alarm
+    n = definition.EvaluationPeriods
+    return (
+        f"{statistic} of {definition.Namespace}/{definition.MetricName} over {definition.Period} s "
+        f"{sign} {definition.Threshold:g} for {m} of {n} period{'s' if n != 1 else ''}"
+    )
+
+
+def render_text(console: Console, result: ReplayResult, summary: InputSummary) -> None:
+    _render_input(console, result, summary)
+    for outcome in result.alarms:
+        _render_alarm(console, outcome.evaluator)
+    _render_summary(console, result)
+
+
+def _render_input(console: Console, result: ReplayResult, summary: InputSummary) -> None:
+    stats = summary.stats
+    line = f"Replayed {result.events:,} events from {stats.files_read:,} file{'s' if stats.files_read != 1 else ''}"
+    if result.first_event_ms is not None:
+        line += f", event time {iso(result.first_event_ms)} → {iso(result.last_event_ms)}"
+    console.print(line, highlight=False)
+    if result.outside_window:
+        console.print(f"{result.outside_window:,} events fell outside --from/--to and were ignored.", highlight=False)
+    quarantine = summary.quarantine
+    if quarantine.count:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in sorted(quarantine.by_reason.items()))
+        where = f"; written to {summary.quarantine_file}" if summary.quarantine_file else ""
+        console.print(f"[yellow]{quarantine.count:,} records set aside[/] ({reasons}){where}", highlight=False)
+        for entry in quarantine.entries[:5]:
+            console.print(f"  {entry.describe()}", highlight=False, markup=False)
+        if quarantine.count > 5:
+            console.print(f"  … and {quarantine.count - 5:,} more", highlight=False)
+    console.print()
+
+
+def _state(state: str) -> Text:
+    return Text(state, style=_STATE_STYLES.get(state, ""))
+
+
+def _render_alarm(console: Console, evaluator: AlarmEvaluator) -> None:
+    definition = evaluator.definition
+    console.rule(Text(definition.AlarmName, style="bold"), align="left")
+    console.print(describe_alarm(definition), style="dim", highlight=False)
+    console.print(
+        Text.assemble(
+            f"{iso(evaluator.created_ms)}  ", _state("INSUFFICIENT_DATA"), "  Unchecked: Initial alarm creation"
+        )
+    )
+    if not evaluator.transitions:
+        console.print("  no state change", style="dim")
+    notifications = {n.at_ms: n for n in evaluator.notifications}
+    for transition in evaluator.transitions:
+        console.print(
+            Text.assemble(
+                f"{iso(transition.at_ms)}  ",
+                _state(transition.old_state),
+                " → ",
+                _state(transition.new_state),
+                "  ",
+                transition.reason,
+            )
+        )
+        notification = notifications.get(transition.at_ms)
+        if notification is not None:
+            console.print(f"    notification to {', '.join(notification.topic_arns)}", highlight=False)
+            console.print(f"      Subject: {notification.subject}", highlight=False, markup=False)
+            body = json.dumps(json.loads(notification.message), indent=2)
+            console.print("      Message: " + body.replace("\n", "\n      "), highlight=False, markup=False)
+        elif transition.actions:
+            console.print(f"    actions: {', '.join(transition.actions)}", highlight=False)
+    console.print()
+
+
+def _render_summary(console: Console, result: ReplayResult) -> None:
+    alarms = Table(title="Alarms", title_justify="left")
+    for column in ("alarm", "final state", "transitions", "to ALARM", "notifications", "time in ALARM"):
+        alarms.add_column(column, justify="left" if column in ("alarm", "final state") else "right")
+    for outcome in result.alarms:
+        evaluator = outcome.evaluator
+        to_alarm = sum(1 for t in evaluator.transitions if t.new_state == "ALARM")
+        alarms.add_row(
+            evaluator.definition.AlarmName,
+            _state(evaluator.state),
+            str(len(evaluator.transitions)),
+            str(to_alarm),
+            str(len(evaluator.notifications)),
+            _duration(_time_in_alarm(evaluator, result.end_ms)),
+        )
+    console.print(alarms)
+    metrics = Table(title="Metrics", title_justify="left")
+    for column in ("metric", "dimensions", "minutes with data", "sum", "busiest minute"):
+        metrics.add_column(column, justify="left" if column in ("metric", "dimensions") else "right")
+    sum_spec = parse_statistic("Sum")
+    for key in result.store.series():
+        buckets = result.store.buckets(key, -(2**62), 2**62)
+        total = result.store.aggregate(key, -(2**62), 2**62)
+        busiest = max(buckets, key=lambda item: item[1].sum)
+        metrics.add_row(
+            f"{key.namespace}/{key.name}",
+            ", ".join(f"{k}={v}" for k, v in key.dimensions) or "-",
+            f"{len(buckets):,}",
+            f"{compute(sum_spec, total):g}" if total is not None else "0",
+            f"{iso(busiest[0] * MINUTE_MS)} ({busiest[1].sum:g})",
+        )
+    if not result.store.series():
+        metrics.add_row("no datapoints were published", "", "", "", "")
+    console.print(metrics)
+
+
+def _time_in_alarm(evaluator: AlarmEvaluator, end_ms: int | None) -> int:
+    total = 0
+    since: int | None = None
+    for transition in evaluator.transitions:
+        if transition.new_state == "ALARM":
+            since = transition.at_ms
+        elif since is not None:
+            total += transition.at_ms - since
+            since = None
+    if since is not None and end_ms is not None:
+        total += end_ms - since
+    return total
+
+
+def _duration(ms: int) -> str:
+    minutes = ms // MINUTE_MS
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
