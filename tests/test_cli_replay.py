@@ -214,3 +214,12 @@ def test_replay_from_cloudwatch_logs(moto_server: str, aws_env: dict[str, str], 
     document = replay_json(f"logs://{group}", "--endpoint-url", moto_server, cwd=tmp_path, env=aws_env)
     assert document["input"]["events"] == len(records) == 255
     assert [t["to"] for t in document["alarms"][0]["transitions"]] == ["ALARM", "INSUFFICIENT_DATA"]
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text()
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = tmp_path / "readme.yaml"
+    config.write_text(example)
+    result = trailguard("monitors", "validate", str(config))
+    assert result.returncode == 0, result.stderr

@@ -126,3 +126,22 @@ def test_from_and_to_bound_events_and_evaluation() -> None:
 def test_no_events_means_no_alarm_evaluation() -> None:
     result = cis_replay().finish()
     assert result.alarms == [] and result.events == 0
+
+
+def test_default_value_keeps_buckets_filled_so_the_alarm_returns_to_ok() -> None:
+    # Section 3's worked example: with defaultValue 0 and other traffic, buckets are 0 rather than
+    # missing, so the alarm goes back to OK once the breaching datapoint is no longer the newest.
+    (monitor,) = resolve("4.6")
+    definition = monitor.metric_filter.to_api_dict()
+    definition["metricTransformations"][0]["defaultValue"] = 0.0
+    replay = Replay(
+        [MetricFilterRule.from_api_dict(definition)],
+        [MetricAlarmDefinition.from_api_dict(monitor.alarm.to_api_dict())],
+        region="us-east-1",
+        account_id="123456789012",
+    )
+    events = [routine(T0 + i * 60_000) for i in range(40)] + [failed_login(T0 + 10 * 60_000 + 5_000)]
+    result = run(replay, events)
+    states = [t[3] for t in transitions(result)]
+    assert states[:3] == ["OK", "ALARM", "OK"]
+    assert result.filters[0].counters.defaults == 40

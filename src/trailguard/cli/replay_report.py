@@ -121,6 +121,7 @@ def replay_document(result: ReplayResult, summary: InputSummary) -> dict[str, An
                 "name": rule.filter_name,
                 "pattern": rule.pattern.text,
                 "metric": {"namespace": rule.series.namespace, "name": rule.series.name},
+                "events": result.events,
                 **rule.counters.as_dict(),
             }
             for rule in result.filters

@@ -29,9 +29,11 @@ _FIELD_REFERENCE: Final = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_-]*|[1-9][0-9]*)
 
 @dataclass(slots=True)
 class FilterCounters:
-    """What a filter did with the events it saw; non-numeric values are counted, never silent."""
+    """What a filter did with the events it saw; non-numeric values are counted, never silent.
 
-    events: int = 0
+    Events that neither match nor earn a default leave no trace here: the caller counts events.
+    """
+
     matched: int = 0
     published: int = 0
     defaults: int = 0
@@ -153,7 +155,6 @@ class MetricFilterRule:
         tests many filters' patterns at once); otherwise the pattern is tested here.
         """
         counters = self.counters
-        counters.events += 1
         minute = timestamp_ms - timestamp_ms % MINUTE_MS
         extracted: Mapping[str, str] = {}
         if self._needs_extracted and matched is not False:

@@ -74,6 +74,7 @@ class Replay:
         self.end_ms = end_ms
         self.store = MetricStore()
         self._patterns = PatternSet([f.pattern for f in self.filters])
+        self._with_default = tuple(i for i, f in enumerate(self.filters) if f.default_value is not None)
         self._window = _Window()
 
     def add(self, event: LogEvent, timestamp_ms: int) -> None:
@@ -91,13 +92,13 @@ class Replay:
             window.last_ms = timestamp_ms
         hits = self._patterns.matches(event)
         publish = self.store.publish
-        if len(hits) == len(self.filters):
-            for rule in self.filters:
-                rule.publish(event, timestamp_ms, publish, True)
-            return
-        hit = set(hits)
-        for position, rule in enumerate(self.filters):
-            rule.publish(event, timestamp_ms, publish, position in hit)
+        filters = self.filters
+        # Only matches and defaults publish anything: other filters need not see the event at all.
+        for position in hits:
+            filters[position].publish(event, timestamp_ms, publish, True)
+        for position in self._with_default:
+            if position not in hits:
+                filters[position].publish(event, timestamp_ms, publish, False)
 
     def merge(self, other: Replay) -> None:
         """Fold another replay of other events (same filters) into this one, exactly."""
