@@ -520,3 +520,19 @@ def test_engine_accepts_the_model_api_shapes() -> None:
         definition = MetricAlarmDefinition.from_api_dict(alarm.to_api_dict())
         assert definition.to_api_dict()["AlarmName"] == alarm.alarm_name
         assert definition.DatapointsToAlarm == alarm.datapoints_to_alarm
+
+
+def test_a_log_group_accepts_five_regex_filters_not_six() -> None:
+    def filters(count: int) -> str:
+        return "metricFilters:\n" + "".join(
+            f"  - filterName: f{i}\n"
+            f"    filterPattern: '{{ $.eventName = %Create{i}% }}'\n"
+            f"    metricTransformations: [{{metricName: M{i}, metricNamespace: N, metricValue: '1'}}]\n"
+            for i in range(count)
+        )
+
+    parse_config(filters(5), file="ok.yaml")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(filters(6), file="six.yaml")
+    assert "six.yaml:17: metricFilters[5].filterPattern" in str(caught.value)
+    assert "at most 5 per log group" in str(caught.value)

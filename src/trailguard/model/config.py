@@ -33,6 +33,7 @@ from trailguard.model.nodes import Node, SyntaxProblem, from_json, from_python, 
 from trailguard.model.problems import ConfigError, Problem
 from trailguard.model.topic import Topic, parse_topic
 from trailguard.model.validation import Checker, item_path, key_path, quote
+from trailguard.pattern import compile_pattern
 
 __all__ = ["Configuration", "Format", "load_config", "parse_config"]
 
@@ -49,6 +50,7 @@ _TOP_UNSUPPORTED = {
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+\Z")
 _ACCOUNT = re.compile(r"\d{12}\Z")
 _MAX_FILTERS_PER_LOG_GROUP = 100
+MAX_REGEX_FILTERS_PER_LOG_GROUP = 5  # recorded: the 6th regex-bearing filter is refused
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ def _build(checker: Checker, root: Node | None, source: str | None) -> Configura
     topics = _section(checker, root, "topics", lambda n, p: parse_topic(checker, n, p, region, account_id))
 
     _duplicates(checker, filters, alarms, topics)
+    _regex_quota(checker, filters)
     if checker.errors:
         raise ConfigError(_in_document_order(checker.errors), _in_document_order(checker.warnings))
     _cross_references(checker, filters, alarms, topics)
@@ -251,6 +254,24 @@ def _build(checker: Checker, root: Node | None, source: str | None) -> Configura
         source=source,
         warnings=tuple(_in_document_order(checker.warnings)),
     )
+
+
+def _regex_quota(checker: Checker, filters: list[tuple[MetricFilter, str, Node]]) -> None:
+    """AWS: a log group accepts 5 metric/subscription filters whose patterns hold a regex (the 6th is
+    refused with LimitExceededException)."""
+    seen: dict[str, int] = {}
+    for metric_filter, path, node in filters:
+        if compile_pattern(metric_filter.filter_pattern).regex_count == 0:
+            continue
+        group = metric_filter.log_group_name
+        seen[group] = seen.get(group, 0) + 1
+        if seen[group] == MAX_REGEX_FILTERS_PER_LOG_GROUP + 1:
+            checker.error(
+                f"{path}.filterPattern",
+                f"is the {MAX_REGEX_FILTERS_PER_LOG_GROUP + 1}th filter with a regular expression in log group "
+                f"{group!r}; allowed: at most {MAX_REGEX_FILTERS_PER_LOG_GROUP} per log group",
+                node,
+            )
 
 
 def _in_document_order(problems: list[Problem]) -> list[Problem]:

@@ -41,6 +41,7 @@ __all__ = [
     "TermPattern",
     "Value",
     "Wildcard",
+    "count_regexes",
     "quote",
 ]
 
@@ -308,3 +309,27 @@ class DelimitedPattern:
 
 
 Pattern: TypeAlias = MatchAll | RegexPattern | TermPattern | JsonPattern | DelimitedPattern
+
+
+def count_regexes(tree: Pattern) -> int:
+    """How many ``%regex%`` a pattern holds (AWS allows 2 per pattern, and 5 regex patterns per log group)."""
+    if isinstance(tree, RegexPattern):
+        return 1
+    if isinstance(tree, JsonPattern):
+        return _count_json(tree.expression)
+    if isinstance(tree, DelimitedPattern):
+        return sum(_count_condition(e.condition) for e in tree.entries if e.condition is not None)
+    return 0
+
+
+def _count_json(node: JsonExpr) -> int:
+    if isinstance(node, And | Or):
+        return sum(_count_json(op) for op in node.operands)
+    value = getattr(node, "value", None)
+    return 1 if isinstance(value, Regex) else 0
+
+
+def _count_condition(condition: Condition) -> int:
+    if isinstance(condition, FieldAnd | FieldOr):
+        return sum(_count_condition(op) for op in condition.operands)
+    return 1 if isinstance(condition.value, Regex) else 0

@@ -14,6 +14,7 @@ from trailguard.pattern.ast import (
     RegexPattern,
     TermKind,
     TermPattern,
+    count_regexes,
 )
 from trailguard.pattern.delimited_eval import DelimitedMatcher
 from trailguard.pattern.event import NOT_JSON, LogEvent
@@ -101,8 +102,6 @@ class CompiledPattern:
     @property
     def regex_count(self) -> int:
         """How many ``%regex%`` the pattern holds (a log group accepts 5 regex-bearing filters)."""
-        from trailguard.pattern.explain import count_regexes
-
         return count_regexes(self.tree)
 
     def leaf_tests(self) -> dict[int, Leaf]:

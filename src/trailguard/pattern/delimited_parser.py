@@ -12,16 +12,10 @@ from trailguard.pattern.ast import (
     FieldAnd,
     FieldComparison,
     FieldOr,
-    NumberValue,
-    Operator,
-    StringValue,
-    Value,
 )
+from trailguard.pattern.comparison_syntax import read_operator, read_value
 from trailguard.pattern.cursor import WHITESPACE, Cursor
 from trailguard.pattern.errors import PatternError
-from trailguard.pattern.json_parser import read_operator
-from trailguard.pattern.regex_syntax import read_regex
-from trailguard.pattern.values import NUMBER_LITERAL, literal_decimal
 
 __all__ = ["parse_delimited"]
 
@@ -104,7 +98,7 @@ def _parse_comparison(cursor: Cursor, name: str, name_at: int | None) -> FieldCo
         cursor.fail()
     operator = read_operator(cursor)
     cursor.skip_whitespace()
-    return FieldComparison(name, operator, _read_value(cursor, operator))
+    return FieldComparison(name, operator, read_value(cursor, operator, _WORD_STOP, null_is_invalid=False))
 
 
 def _read_name(cursor: Cursor) -> str:
@@ -117,31 +111,6 @@ def _read_name(cursor: Cursor) -> str:
     if not _FIELD_NAME.match(word):
         cursor.fail_term(start, cursor.pos)
     return word
-
-
-def _read_value(cursor: Cursor, operator: Operator) -> Value:
-    start = cursor.pos
-    ch = cursor.peek()
-    value: Value
-    if ch == '"':
-        value = StringValue(cursor.read_quoted(), quoted=True)
-    elif ch == "%":
-        value = read_regex(cursor)
-    else:
-        while not cursor.at_end() and cursor.peek() not in _WORD_STOP:
-            cursor.pos += 1
-        word = cursor.text[start : cursor.pos]
-        if not word:
-            cursor.fail()
-        if NUMBER_LITERAL.match(word):
-            if literal_decimal(word) is None:
-                cursor.fail(start)
-            value = NumberValue(word)
-        else:
-            value = StringValue(word, quoted=False)
-    if operator.is_ordering and not isinstance(value, NumberValue):
-        cursor.fail(start)
-    return value
 
 
 def _check_entries(entries: list[Entry], positions: list[int], cursor: Cursor) -> None:

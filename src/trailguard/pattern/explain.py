@@ -7,16 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from trailguard.pattern.ast import (
     And,
-    Condition,
     DelimitedPattern,
-    FieldAnd,
-    FieldOr,
     JsonExpr,
     JsonPattern,
     MatchAll,
     Or,
-    Pattern,
-    Regex,
     RegexPattern,
     TermKind,
     TermPattern,
@@ -28,7 +23,7 @@ from trailguard.pattern.json_eval import Leaf, resolve_values
 if TYPE_CHECKING:
     from trailguard.pattern.compiled import CompiledPattern
 
-__all__ = ["count_regexes", "explain"]
+__all__ = ["explain"]
 
 YES = "✓"
 NO = "✗"
@@ -137,26 +132,3 @@ def _explain_delimited(compiled: CompiledPattern, tree: DelimitedPattern, messag
         holds = compile_condition(entry.condition, compiled.text)(value)
         lines.append(f"  {YES if holds else NO} {entry.render()}    [${entry.name} is {_show(value)}]")
     return lines
-
-
-def count_regexes(tree: Pattern) -> int:
-    if isinstance(tree, RegexPattern):
-        return 1
-    if isinstance(tree, JsonPattern):
-        return _count_json(tree.expression)
-    if isinstance(tree, DelimitedPattern):
-        return sum(_count_condition(e.condition) for e in tree.entries if e.condition is not None)
-    return 0
-
-
-def _count_json(node: JsonExpr) -> int:
-    if isinstance(node, And | Or):
-        return sum(_count_json(op) for op in node.operands)
-    value = getattr(node, "value", None)
-    return 1 if isinstance(value, Regex) else 0
-
-
-def _count_condition(condition: Condition) -> int:
-    if isinstance(condition, FieldAnd | FieldOr):
-        return sum(_count_condition(op) for op in condition.operands)
-    return 1 if isinstance(condition.value, Regex) else 0

@@ -23,21 +23,16 @@ from trailguard.pattern.ast import (
     JsonPattern,
     Key,
     NotExists,
-    NumberValue,
-    Operator,
     Or,
     Selector,
     Step,
-    StringValue,
-    Value,
     Wildcard,
 )
+from trailguard.pattern.comparison_syntax import read_operator, read_value, read_word
 from trailguard.pattern.cursor import WHITESPACE, Cursor
 from trailguard.pattern.errors import PatternError
-from trailguard.pattern.regex_syntax import read_regex
-from trailguard.pattern.values import NUMBER_LITERAL, literal_decimal
 
-__all__ = ["MAX_WILDCARDS_PER_PATTERN", "MAX_WILDCARDS_PER_SELECTOR", "parse_json", "read_operator", "read_selector"]
+__all__ = ["MAX_WILDCARDS_PER_PATTERN", "MAX_WILDCARDS_PER_SELECTOR", "parse_json", "read_selector"]
 
 MAX_WILDCARDS_PER_SELECTOR: Final = 1
 MAX_WILDCARDS_PER_PATTERN: Final = 3
@@ -105,80 +100,26 @@ def _parse_primary(cursor: Cursor) -> JsonExpr:
     if cursor.peek() in ("=", "!", "<", ">"):
         operator = read_operator(cursor)
         cursor.skip_whitespace()
-        return Comparison(selector, operator, _read_value(cursor, operator))
+        return Comparison(selector, operator, read_value(cursor, operator, _VALUE_STOP, null_is_invalid=True))
     word_at = cursor.pos
-    word = _read_word(cursor)
+    word = read_word(cursor, _VALUE_STOP)
     if word.upper() == "IS":
         cursor.skip_whitespace()
         check_at = cursor.pos
-        check = _read_word(cursor)
+        check = read_word(cursor, _VALUE_STOP)
         if check.upper() not in Check.__members__:
             cursor.fail_term(check_at, cursor.pos) if check else cursor.fail()
         return IsCheck(selector, Check[check.upper()])
     if word.upper() == "NOT":
         cursor.skip_whitespace()
         exists_at = cursor.pos
-        exists = _read_word(cursor)
+        exists = read_word(cursor, _VALUE_STOP)
         if exists.upper() != "EXISTS":
             cursor.fail_term(exists_at, cursor.pos) if exists else cursor.fail()
         return NotExists(selector)
     if word:
         cursor.fail_term(word_at, cursor.pos)
     cursor.fail()
-
-
-def read_operator(cursor: Cursor) -> Operator:
-    """Read ``= != < <= > >=`` at the cursor; ``==`` and a lone ``!`` are invalid."""
-    at = cursor.pos
-    first = cursor.peek()
-    second = cursor.peek(1)
-    if first == "=":
-        if second == "=":
-            cursor.fail(at + 1)
-        cursor.pos += 1
-        return Operator.EQ
-    if first == "!":
-        if second != "=":
-            cursor.fail(at)
-        cursor.pos += 2
-        return Operator.NE
-    if second == "=":
-        cursor.pos += 2
-        return Operator.LE if first == "<" else Operator.GE
-    cursor.pos += 1
-    return Operator.LT if first == "<" else Operator.GT
-
-
-def _read_word(cursor: Cursor) -> str:
-    start = cursor.pos
-    while not cursor.at_end() and cursor.peek() not in _VALUE_STOP:
-        cursor.pos += 1
-    return cursor.text[start : cursor.pos]
-
-
-def _read_value(cursor: Cursor, operator: Operator) -> Value:
-    start = cursor.pos
-    ch = cursor.peek()
-    value: Value
-    if ch == '"':
-        value = StringValue(cursor.read_quoted(), quoted=True)
-    elif ch == "%":
-        value = read_regex(cursor)
-    else:
-        word = _read_word(cursor)
-        if not word:
-            cursor.fail()
-        if word.upper() == "NULL":
-            cursor.fail(start)  # "= null" is not a test for null; IS NULL is
-        if NUMBER_LITERAL.match(word):
-            if literal_decimal(word) is None:
-                cursor.fail(start)
-            value = NumberValue(word)
-        else:
-            value = StringValue(word, quoted=False)
-    if operator.is_ordering and not isinstance(value, NumberValue):
-        cursor.fail(start)  # < <= > >= need a number literal
-    return value
 
 
 def read_selector(cursor: Cursor) -> Selector:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Final
 
 from trailguard.pattern.ast import MatchAll, Pattern, RegexPattern
+from trailguard.pattern.comparison_syntax import read_regex
 from trailguard.pattern.cursor import WHITESPACE, Cursor
 from trailguard.pattern.delimited_parser import parse_delimited
 from trailguard.pattern.errors import PatternError, invalid_term
 from trailguard.pattern.json_parser import parse_json
 from trailguard.pattern.regex import MAX_REGEXES, TOO_MANY_REGEXES
-from trailguard.pattern.regex_syntax import read_regex
 from trailguard.pattern.term_parser import parse_terms
 
 __all__ = ["MAX_PATTERN_LENGTH", "parse"]
