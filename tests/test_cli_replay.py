@@ -58,6 +58,11 @@ def test_sample_replay_raises_the_cis_4_6_alarm_and_its_notification(tmp_path: P
     assert notification["topics"] == ["arn:aws:sns:us-east-1:123456789012:cis-alarms"]
     message = json.loads(notification["message"])
     assert message["NewStateValue"] == "ALARM" and message["Trigger"]["Statistic"] == "SUM"
+    assert [item["HistorySummary"] for item in alarm["history"]] == [
+        "Alarm updated from ALARM to INSUFFICIENT_DATA",
+        "Alarm updated from INSUFFICIENT_DATA to ALARM",
+        'Alarm "CIS-4.6-ConsoleAuthenticationFailures" created',
+    ]
     (metric,) = document["metrics"]
     assert metric["namespace"] == "CISBenchmark" and sum(p["sum"] for p in metric["datapoints"]) == 5
     assert document["input"]["events"] == 255 and document["input"]["quarantined"] == 0
@@ -72,6 +77,12 @@ def test_text_report_for_people(tmp_path: Path) -> None:
     assert 'Subject: ALARM: "CIS-4.6-ConsoleAuthenticationFailures" in US East (N. Virginia)' in result.stdout
     assert "Alarms" in result.stdout and "Metrics" in result.stdout
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_forced_progress_bar_goes_to_stderr_and_leaves_stdout_clean(tmp_path: Path) -> None:
+    result = trailguard("replay", str(SAMPLE), "--progress", "--output", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["input"]["events"] == 255
 
 
 def test_all_cis_controls_and_a_configuration_file(tmp_path: Path) -> None:

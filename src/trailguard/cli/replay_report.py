@@ -83,6 +83,8 @@ def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
             {"time": iso(n.at_ms), "topics": list(n.topic_arns), "subject": n.subject, "message": n.message}
             for n in evaluator.notifications
         ],
+        # As DescribeAlarmHistory returns it, newest first.
+        "history": [item.to_api_dict() for item in reversed(evaluator.history)],
     }
 
 
