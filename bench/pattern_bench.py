@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from trailguard.catalog import cis_controls
 from trailguard.pattern import LogEvent, PatternSet, compile_pattern
@@ -128,7 +128,7 @@ ORGANIZATIONS = {
 }
 
 
-def _text(value: Any) -> bool:
+def _text(value: Any) -> TypeGuard[str]:
     return isinstance(value, str)
 
 

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-import orjson
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,7 +23,7 @@ from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
-from trailguard.cli.replay_report import InputSummary, render_text, replay_document
+from trailguard.cli.replay_report import InputSummary, render_text, write_replay_document
 from trailguard.engine.alarms import MetricAlarmDefinition
 from trailguard.engine.metrics import MetricFilterRule
 from trailguard.engine.replay import Replay, ReplayResult
@@ -151,7 +150,9 @@ def _progress_bar() -> Iterator[tuple[Progress, TaskID]]:
 
 def _print(result: ReplayResult, summary: InputSummary, output_format: str) -> None:
     if output_format == "json":
-        sys.stdout.write(orjson.dumps(replay_document(result, summary), option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.flush()
+        write_replay_document(sys.stdout.buffer, result, summary)
+        sys.stdout.buffer.flush()
         return
     render_text(Console(highlight=False, width=None if sys.stdout.isatty() else 160), result, summary)
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
+import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from trailguard.engine.aggregates import MINUTE_MS
 from trailguard.engine.alarms import AlarmEvaluator, MetricAlarmDefinition
+from trailguard.engine.metrics import MetricFilterRule
 from trailguard.engine.replay import ReplayResult
 from trailguard.engine.statistics import compute, parse_statistic
 from trailguard.sources import Quarantine, SourceStats
 
-__all__ = ["InputSummary", "render_text", "replay_document"]
+__all__ = ["InputSummary", "render_text", "write_replay_document"]
 
 _OPERATOR_SIGNS = {
     "GreaterThanOrEqualToThreshold": ">=",
@@ -88,8 +90,7 @@ def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
     }
 
 
-def _metric_documents(result: ReplayResult) -> list[dict[str, Any]]:
-    documents = []
+def _metric_documents(result: ReplayResult) -> Iterator[dict[str, Any]]:
     for key in result.store.series():
         points = []
         for minute, aggregate in result.store.buckets(key, -(2**62), 2**62):
@@ -102,34 +103,46 @@ def _metric_documents(result: ReplayResult) -> list[dict[str, Any]]:
                     "maximum": aggregate.maximum,
                 }
             )
-        documents.append(
-            {
-                "namespace": key.namespace,
-                "name": key.name,
-                "dimensions": dict(key.dimensions),
-                "unit": key.unit,
-                "datapoints": points,
-            }
-        )
-    return documents
+        yield {
+            "namespace": key.namespace,
+            "name": key.name,
+            "dimensions": dict(key.dimensions),
+            "unit": key.unit,
+            "datapoints": points,
+        }
 
 
-def replay_document(result: ReplayResult, summary: InputSummary) -> dict[str, Any]:
+def write_replay_document(out: BinaryIO, result: ReplayResult, summary: InputSummary) -> None:
+    """Write the replay's JSON document (one line) to ``out``.
+
+    It is written one alarm and one metric series at a time: over months, the report for every CIS
+    control holds tens of thousands of transitions, and building it whole would cost several copies of
+    it in memory.
+    """
+    sections: tuple[tuple[bytes, Iterable[dict[str, Any]]], ...] = (
+        (b"alarms", (_alarm_document(outcome.evaluator) for outcome in result.alarms)),
+        (b"metrics", _metric_documents(result)),
+        (b"filters", (_filter_document(rule, result) for rule in result.filters)),
+    )
+    out.write(b"{")
+    for key, items in sections:
+        out.write(b'"' + key + b'":[')
+        for index, item in enumerate(items):
+            if index:
+                out.write(b",")
+            out.write(orjson.dumps(item))
+        out.write(b"],")
+    window = {"start": iso(result.start_ms), "end": iso(result.end_ms)}
+    out.write(b'"window":' + orjson.dumps(window) + b',"input":' + orjson.dumps(summary.as_dict(result)) + b"}\n")
+
+
+def _filter_document(rule: MetricFilterRule, result: ReplayResult) -> dict[str, Any]:
     return {
-        "alarms": [_alarm_document(outcome.evaluator) for outcome in result.alarms],
-        "metrics": _metric_documents(result),
-        "filters": [
-            {
-                "name": rule.filter_name,
-                "pattern": rule.pattern.text,
-                "metric": {"namespace": rule.series.namespace, "name": rule.series.name},
-                "events": result.events,
-                **rule.counters.as_dict(),
-            }
-            for rule in result.filters
-        ],
-        "window": {"start": iso(result.start_ms), "end": iso(result.end_ms)},
-        "input": summary.as_dict(result),
+        "name": rule.filter_name,
+        "pattern": rule.pattern.text,
+        "metric": {"namespace": rule.series.namespace, "name": rule.series.name},
+        "events": result.events,
+        **rule.counters.as_dict(),
     }
 
 
