@@ -145,3 +145,19 @@ def test_default_value_keeps_buckets_filled_so_the_alarm_returns_to_ok() -> None
     states = [t[3] for t in transitions(result)]
     assert states[:3] == ["OK", "ALARM", "OK"]
     assert result.filters[0].counters.defaults == 40
+
+
+def test_a_window_without_events_still_evaluates_alarms_from_its_start() -> None:
+    # A12: a new alarm with no data and notBreaching goes INSUFFICIENT_DATA -> OK.
+    (monitor,) = resolve("4.6")
+    alarm = monitor.alarm.to_api_dict() | {"TreatMissingData": "notBreaching"}
+    replay = Replay(
+        [MetricFilterRule.from_api_dict(monitor.metric_filter.to_api_dict())],
+        [MetricAlarmDefinition.from_api_dict(alarm)],
+        region="us-east-1",
+        account_id="123456789012",
+        start_ms=T0,
+    )
+    result = replay.finish()
+    assert [(t[2], t[3]) for t in transitions(result)] == [("INSUFFICIENT_DATA", "OK")]
+    assert result.end_ms is not None and result.end_ms > T0

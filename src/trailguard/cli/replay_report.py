@@ -162,6 +162,8 @@ def describe_alarm(definition: MetricAlarmDefinition) -> str:
 
 def render_text(console: Console, result: ReplayResult, summary: InputSummary) -> None:
     _render_input(console, result, summary)
+    if not result.alarms and result.start_ms is None:
+        console.print("No event fell in the replay window, so no alarm was created; give --from to evaluate anyway.\n")
     for outcome in result.alarms:
         _render_alarm(console, outcome.evaluator)
     _render_summary(console, result)

@@ -128,6 +128,8 @@ class Replay:
         end = self.end_ms
         if end is None and window.last_ms is not None:
             end = window.last_ms - window.last_ms % MINUTE_MS + MINUTE_MS + self.settle_ms()
+        elif end is None and start is not None:
+            end = start + self.settle_ms()  # --from without events: alarms still start and settle
         outcomes: list[AlarmOutcome] = []
         if start is not None and end is not None:
             for definition in self.alarms:
