@@ -137,10 +137,7 @@ _NO_MFA_SSO = (
     '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
     '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }'
 )
-_ROOT = (
-    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
-    '$.eventType != "AwsServiceEvent" }'
-)
+_ROOT = '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
 _IAM = (
     "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)"
     "||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)"
@@ -438,9 +435,7 @@ class CisControl:
                 "logGroupName": log_group_name,
                 "filterName": self.name,
                 "filterPattern": pattern,
-                "metricTransformations": [
-                    {"metricName": self.name, "metricNamespace": namespace, "metricValue": "1"}
-                ],
+                "metricTransformations": [{"metricName": self.name, "metricNamespace": namespace, "metricValue": "1"}],
             }
         )
         alarm = Alarm.from_api_dict(
@@ -578,8 +573,7 @@ def _unknown_id(token: str, version: str, section: int, number: int, available: 
     if 1 <= number <= 15:
         if section == 3:
             return (
-                f"{base}: 3.{number} is the v1.2.0 numbering "
-                f"(use --cis-version 1.2.0, or the canonical id 4.{number})"
+                f"{base}: 3.{number} is the v1.2.0 numbering (use --cis-version 1.2.0, or the canonical id 4.{number})"
             )
         if section == 5:
             return (

@@ -1,17 +1,17 @@
 """The one monitor model: metric filters, alarms and SNS topics as the AWS APIs define them.
 
-    from trailguard.model import ConfigError, load_config
+from trailguard.model import ConfigError, load_config
 
-    try:
-        config = load_config("monitors.yaml")
-    except ConfigError as error:
-        print(error)               # one line per problem: file:line: path: what is wrong; allowed: ...
-        raise SystemExit(2)
-    for warning in config.warnings:
-        print(warning)
-    for monitor in config.monitors():
-        monitor.metric_filter.to_api_dict()   # a PutMetricFilter request
-        monitor.alarm.to_api_dict()           # a PutMetricAlarm request
+try:
+    config = load_config("monitors.yaml")
+except ConfigError as error:
+    print(error)               # one line per problem: file:line: path: what is wrong; allowed: ...
+    raise SystemExit(2)
+for warning in config.warnings:
+    print(warning)
+for monitor in config.monitors():
+    monitor.metric_filter.to_api_dict()   # a PutMetricFilter request
+    monitor.alarm.to_api_dict()           # a PutMetricAlarm request
 """
 
 from trailguard.model.alarm import Alarm, Dimension, Tag, extended_statistic_problem, percentile

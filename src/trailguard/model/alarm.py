@@ -276,9 +276,7 @@ def parse_alarm(checker: Checker, node: Node, path: str) -> Alarm | None:
     operator = _comparison_operator(checker, node, path)
     unit = _enum(checker, node, path, "Unit", STANDARD_UNITS, "unit")
     treat_missing = _enum(checker, node, path, "TreatMissingData", TREAT_MISSING_DATA, "TreatMissingData value")
-    low_sample = _enum(
-        checker, node, path, "EvaluateLowSampleCountPercentile", LOW_SAMPLE_COUNT_OPTIONS, "option"
-    )
+    low_sample = _enum(checker, node, path, "EvaluateLowSampleCountPercentile", LOW_SAMPLE_COUNT_OPTIONS, "option")
     if low_sample is not None and percentile(extended) is None:
         used = f"ExtendedStatistic {extended}" if extended else f"Statistic {statistic}" if statistic else "it"
         checker.warn(
@@ -426,9 +424,7 @@ def _dimensions(checker: Checker, node: Node, path: str) -> tuple[Dimension, ...
     if items is None:
         return ()
     if len(items) > MAX_ALARM_DIMENSIONS:
-        checker.error(
-            dims_path, f"has {len(items)} dimensions; allowed: at most {MAX_ALARM_DIMENSIONS}", dims_node
-        )
+        checker.error(dims_path, f"has {len(items)} dimensions; allowed: at most {MAX_ALARM_DIMENSIONS}", dims_node)
     result: list[Dimension] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -468,15 +464,11 @@ def _period(checker: Checker, node: Node, path: str) -> int | None:
         return None
     if period in (10, 20, 30) or (period >= 60 and period % 60 == 0):
         return period
-    checker.error(
-        key_path(path, "Period"), f"{period} is not a valid period; allowed: {_PERIOD_ALLOWED}", period_node
-    )
+    checker.error(key_path(path, "Period"), f"{period} is not a valid period; allowed: {_PERIOD_ALLOWED}", period_node)
     return None
 
 
-def _evaluation(
-    checker: Checker, node: Node, path: str, period: int | None
-) -> tuple[int | None, int | None]:
+def _evaluation(checker: Checker, node: Node, path: str, period: int | None) -> tuple[int | None, int | None]:
     periods_path = key_path(path, "EvaluationPeriods")
     periods_node = checker.required(node, "EvaluationPeriods", path, hint="; allowed: an integer >= 1")
     periods: int | None = None
@@ -545,9 +537,7 @@ def _comparison_operator(checker: Checker, node: Node, path: str) -> str | None:
     return operator
 
 
-def _enum(
-    checker: Checker, node: Node, path: str, key: str, allowed: tuple[str, ...], what: str
-) -> str | None:
+def _enum(checker: Checker, node: Node, path: str, key: str, allowed: tuple[str, ...], what: str) -> str | None:
     value_node = checker.optional(node, key)
     if value_node is None:
         return None

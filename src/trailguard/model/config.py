@@ -212,7 +212,8 @@ def _build(checker: Checker, root: Node | None, source: str | None) -> Configura
     if "MetricAlarms" in entries:  # describe-alarms output
         if "alarms" in entries:
             checker.error(
-                "MetricAlarms", "both 'alarms' and 'MetricAlarms' are given; allowed: one of them",
+                "MetricAlarms",
+                "both 'alarms' and 'MetricAlarms' are given; allowed: one of them",
                 line=root.key_lines.get("MetricAlarms"),
             )
             del entries["MetricAlarms"]

@@ -330,9 +330,7 @@ def _system_fields(checker: Checker, node: Node, path: str) -> tuple[str, ...]:
     return tuple(fields)
 
 
-def _transformations(
-    checker: Checker, node: Node, path: str, system_dimensions: int
-) -> MetricTransformation | None:
+def _transformations(checker: Checker, node: Node, path: str, system_dimensions: int) -> MetricTransformation | None:
     list_path = key_path(path, "metricTransformations")
     list_node = checker.required(node, "metricTransformations", path)
     if list_node is None:
@@ -350,9 +348,7 @@ def _transformations(
     return _transformation(checker, items[0], item_path(list_path, 0), system_dimensions)
 
 
-def _transformation(
-    checker: Checker, node: Node, path: str, system_dimensions: int
-) -> MetricTransformation | None:
+def _transformation(checker: Checker, node: Node, path: str, system_dimensions: int) -> MetricTransformation | None:
     if checker.mapping(node, path, "a metric transformation") is None:
         return None
     errors_before = len(checker.errors)
@@ -439,9 +435,7 @@ def _dimensions(checker: Checker, node: Node, path: str, system_dimensions: int)
             checker.error(dim_path, "dimension names must not be empty", line=dims_node.key_lines.get(name))
             continue
         if len(name) > 255:
-            checker.error(
-                dim_path, f"dimension name is {len(name)} characters long; allowed: at most 255", value_node
-            )
+            checker.error(dim_path, f"dimension name is {len(name)} characters long; allowed: at most 255", value_node)
             continue
         value = checker.string(value_node, dim_path) if not value_node.is_null else None
         if value is None:

@@ -157,9 +157,7 @@ class _YamlConverter:
     def _add(self, size: int, line: int) -> None:
         self.count += size
         if self.count > _MAX_NODES:
-            raise SyntaxProblem(
-                Problem("", "the document expands to too many values", line=line, file=self.file)
-            )
+            raise SyntaxProblem(Problem("", "the document expands to too many values", line=line, file=self.file))
 
     def _convert(self, node: yaml.Node, line: int, column: int, depth: int) -> Node:
         file = self.file

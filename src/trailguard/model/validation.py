@@ -119,9 +119,7 @@ class Checker:
         entries: dict[str, Node] = node.value
         return entries
 
-    def unknown_keys(
-        self, node: Node, path: str, known: Sequence[str], ignored: Collection[str] = ()
-    ) -> None:
+    def unknown_keys(self, node: Node, path: str, known: Sequence[str], ignored: Collection[str] = ()) -> None:
         for key in node.value:
             if key in known or key in ignored:
                 continue
