@@ -212,8 +212,10 @@ def test_evaluation_range_over_one_day_with_short_period() -> None:
 
 def test_evaluation_range_over_seven_days() -> None:
     assert errors(make(EvaluationPeriods=169, Period=3600)) == [
-        ("EvaluationPeriods", "EvaluationPeriods x Period = 169 x 3600 s = 608400 s; allowed: at most 604800 s "
-         "(7 days) in total")
+        (
+            "EvaluationPeriods",
+            "EvaluationPeriods x Period = 169 x 3600 s = 608400 s; allowed: at most 604800 s (7 days) in total",
+        )
     ]
 
 
@@ -242,8 +244,11 @@ def test_statistic_xor_extended_statistic() -> None:
 
 def test_statistic_enum_with_suggestion() -> None:
     assert errors(make(Statistic="sum")) == [
-        ("Statistic", "'sum' is not a valid statistic (did you mean 'Sum'?); allowed: SampleCount, Average, Sum, "
-         "Minimum, Maximum")
+        (
+            "Statistic",
+            "'sum' is not a valid statistic (did you mean 'Sum'?); allowed: SampleCount, Average, Sum, "
+            "Minimum, Maximum",
+        )
     ]
     assert errors(make(Statistic="p99")) == [
         ("Statistic", "'p99' is not a valid statistic; allowed: SampleCount, Average, Sum, Minimum, Maximum")
@@ -309,8 +314,10 @@ def test_invalid_extended_statistics(statistic: str, message: str) -> None:
 
 def test_statistic_name_given_as_extended_statistic() -> None:
     assert errors(make(Statistic=..., ExtendedStatistic="Sum")) == [
-        ("ExtendedStatistic", f"'Sum' is not a valid extended statistic; allowed: {FORMS} "
-         "(Sum is a Statistic, not an ExtendedStatistic)")
+        (
+            "ExtendedStatistic",
+            f"'Sum' is not a valid extended statistic; allowed: {FORMS} (Sum is a Statistic, not an ExtendedStatistic)",
+        )
     ]
 
 
@@ -331,15 +338,20 @@ STATIC = "GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold
 )
 def test_anomaly_detection_operators_are_not_supported(operator: str) -> None:
     assert errors(make(ComparisonOperator=operator)) == [
-        ("ComparisonOperator", f"{operator} is an anomaly-detection operator, which is not supported locally; "
-         f"allowed: {STATIC}")
+        (
+            "ComparisonOperator",
+            f"{operator} is an anomaly-detection operator, which is not supported locally; allowed: {STATIC}",
+        )
     ]
 
 
 def test_comparison_operator_enum() -> None:
     assert errors(make(ComparisonOperator="GreaterThanOrEqualThreshold")) == [
-        ("ComparisonOperator", "'GreaterThanOrEqualThreshold' is not a valid comparison operator "
-         f"(did you mean 'GreaterThanOrEqualToThreshold'?); allowed: {STATIC}")
+        (
+            "ComparisonOperator",
+            "'GreaterThanOrEqualThreshold' is not a valid comparison operator "
+            f"(did you mean 'GreaterThanOrEqualToThreshold'?); allowed: {STATIC}",
+        )
     ]
     assert errors(make(ComparisonOperator=...)) == [("ComparisonOperator", f"is required; allowed: {STATIC}")]
 
@@ -352,8 +364,11 @@ def test_threshold() -> None:
 
 def test_treat_missing_data_enum() -> None:
     assert errors(make(TreatMissingData="notbreaching")) == [
-        ("TreatMissingData", "'notbreaching' is not a valid TreatMissingData value (did you mean 'notBreaching'?); "
-         "allowed: missing, notBreaching, breaching, ignore")
+        (
+            "TreatMissingData",
+            "'notbreaching' is not a valid TreatMissingData value (did you mean 'notBreaching'?); "
+            "allowed: missing, notBreaching, breaching, ignore",
+        )
     ]
     for value in ("missing", "notBreaching", "breaching", "ignore"):
         assert Alarm.from_api_dict(make(TreatMissingData=value)).effective_treat_missing_data == value
@@ -397,8 +412,10 @@ def test_dimensions_rules() -> None:
         ("Dimensions[0].Value", "is 1025 characters long; allowed: at most 1024")
     ]
     assert errors(make(Dimensions=[{"Name": "a", "Value": "1"}, {"Name": "a", "Value": "2"}])) == [
-        ("Dimensions[1].Name", "duplicate dimension name 'a' (also Dimensions[0]); a metric has each dimension "
-         "name at most once")
+        (
+            "Dimensions[1].Name",
+            "duplicate dimension name 'a' (also Dimensions[0]); a metric has each dimension name at most once",
+        )
     ]
     assert errors(make(Dimensions=[{"name": "a", "Value": "1"}])) == [
         ("Dimensions[0].name", "unknown key (did you mean 'Name'?); allowed: Name, Value"),
@@ -468,10 +485,13 @@ def test_anomaly_detection_threshold_metric_is_not_supported() -> None:
 
 def test_unknown_key() -> None:
     assert errors(make(Perod=60)) == [
-        ("Perod", "unknown key (did you mean 'Period'?); allowed: AlarmName, AlarmDescription, ActionsEnabled, "
-         "OKActions, AlarmActions, InsufficientDataActions, MetricName, Namespace, Statistic, ExtendedStatistic, "
-         "Dimensions, Period, Unit, EvaluationPeriods, DatapointsToAlarm, Threshold, ComparisonOperator, "
-         "TreatMissingData, EvaluateLowSampleCountPercentile, Tags")
+        (
+            "Perod",
+            "unknown key (did you mean 'Period'?); allowed: AlarmName, AlarmDescription, ActionsEnabled, "
+            "OKActions, AlarmActions, InsufficientDataActions, MetricName, Namespace, Statistic, ExtendedStatistic, "
+            "Dimensions, Period, Unit, EvaluationPeriods, DatapointsToAlarm, Threshold, ComparisonOperator, "
+            "TreatMissingData, EvaluateLowSampleCountPercentile, Tags",
+        )
     ]
 
 

@@ -167,9 +167,7 @@ def test_empty_and_non_mapping_documents() -> None:
     assert problems("# only a comment\n") == [
         "m.yaml: the file is empty; expected a mapping with metricFilters, alarms and/or topics"
     ]
-    assert problems("- a\n") == [
-        "m.yaml:1: must be a mapping (with metricFilters, alarms and/or topics); got a list"
-    ]
+    assert problems("- a\n") == ["m.yaml:1: must be a mapping (with metricFilters, alarms and/or topics); got a list"]
     assert problems("region: us-east-1\n") == [
         "m.yaml:1: defines nothing; expected at least one of metricFilters, alarms, topics"
     ]
@@ -252,9 +250,9 @@ def test_describe_outputs_load_as_they_are() -> None:
 
 def test_json_problems_point_at_their_lines() -> None:
     text = (
-        '{\n'
+        "{\n"
         '  "alarms": [\n'
-        '    {\n'
+        "    {\n"
         '      "AlarmName": "A",\n'
         '      "MetricName": "M",\n'
         '      "Namespace": "App",\n'
@@ -263,9 +261,9 @@ def test_json_problems_point_at_their_lines() -> None:
         '      "EvaluationPeriods": 1,\n'
         '      "Threshold": 1,\n'
         '      "ComparisonOperator": "GreaterThanThreshold"\n'
-        '    }\n'
-        '  ]\n'
-        '}\n'
+        "    }\n"
+        "  ]\n"
+        "}\n"
     )
     assert problems(text, file="m.json") == [
         "m.json:8: alarms[0].Period: 45 is not a valid period; allowed: 10, 20, 30, or a multiple of 60"

@@ -277,8 +277,7 @@ def test_system_field_dimensions_count_toward_the_limit() -> None:
     assert errors(data) == [
         (
             f"{T}.dimensions",
-            "has 2 dimensions plus 2 system field dimensions; allowed: at most 3 "
-            "(emitSystemFieldDimensions count too)",
+            "has 2 dimensions plus 2 system field dimensions; allowed: at most 3 (emitSystemFieldDimensions count too)",
         )
     ]
 

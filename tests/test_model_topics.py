@@ -101,16 +101,22 @@ def test_topic_by_name_uses_region_and_account() -> None:
 def test_topic_identity_rules() -> None:
     assert errors({}) == [("TopicArn", "is required (or Name)")]
     assert errors({"TopicArn": "arn:aws:sqs:us-east-1:123456789012:q"}) == [
-        ("TopicArn", "'arn:aws:sqs:us-east-1:123456789012:q' is not an SNS topic ARN; "
-         "allowed: arn:aws:sns:<region>:<account>:<name>")
+        (
+            "TopicArn",
+            "'arn:aws:sqs:us-east-1:123456789012:q' is not an SNS topic ARN; "
+            "allowed: arn:aws:sns:<region>:<account>:<name>",
+        )
     ]
     assert errors({"TopicArn": ARN, "Name": "other"}) == [
         ("Name", "'other' does not match the name in TopicArn ('alerts'); allowed: the same name")
     ]
     assert errors({"TopicArn": ARN, "Name": "alerts"}) == []
     assert errors({"Name": "bad name"}) == [
-        ("Name", "contains ' '; allowed: ASCII letters, digits, '-' and '_' (and a '.fifo' suffix for FIFO topics), "
-         "1 to 256 characters")
+        (
+            "Name",
+            "contains ' '; allowed: ASCII letters, digits, '-' and '_' (and a '.fifo' suffix for FIFO topics), "
+            "1 to 256 characters",
+        )
     ]
     assert errors({"Name": "a" * 257}) == [("Name", "is 257 characters long; allowed: at most 256")]
     assert errors({"Name": "alerts.fifo"}) == []
@@ -118,12 +124,17 @@ def test_topic_identity_rules() -> None:
 
 def test_subscription_protocol() -> None:
     assert subscription_errors(Protocol="Email", Endpoint="a@example.com") == [
-        ("Subscriptions[0].Protocol", "'Email' is not a valid protocol (did you mean 'email'?); allowed: http, https, "
-         "email, email-json, sms, sqs, application, lambda, firehose")
+        (
+            "Subscriptions[0].Protocol",
+            "'Email' is not a valid protocol (did you mean 'email'?); allowed: http, https, "
+            "email, email-json, sms, sqs, application, lambda, firehose",
+        )
     ]
     assert subscription_errors(Endpoint="a@example.com") == [
-        ("Subscriptions[0].Protocol", "is required; allowed: http, https, email, email-json, sms, sqs, application, "
-         "lambda, firehose")
+        (
+            "Subscriptions[0].Protocol",
+            "is required; allowed: http, https, email, email-json, sms, sqs, application, lambda, firehose",
+        )
     ]
     assert subscription_errors(Protocol="email") == [("Subscriptions[0].Endpoint", "is required")]
 
@@ -131,16 +142,22 @@ def test_subscription_protocol() -> None:
 def test_firehose_needs_a_role() -> None:
     endpoint = "arn:aws:firehose:us-east-1:123456789012:deliverystream/alarms"
     assert subscription_errors(Protocol="firehose", Endpoint=endpoint) == [
-        ("Subscriptions[0].Attributes", "SubscriptionRoleArn is required for firehose subscriptions; "
-         "allowed: an IAM role ARN")
+        (
+            "Subscriptions[0].Attributes",
+            "SubscriptionRoleArn is required for firehose subscriptions; allowed: an IAM role ARN",
+        )
     ]
     assert subscription_errors(
         Protocol="firehose", Endpoint=endpoint, Attributes={"SubscriptionRoleArn": "arn:aws:s3:::bucket"}
     ) == [
-        ("Subscriptions[0].Attributes.SubscriptionRoleArn",
-         "'arn:aws:s3:::bucket' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
-        ("Subscriptions[0].Attributes", "SubscriptionRoleArn is required for firehose subscriptions; "
-         "allowed: an IAM role ARN"),
+        (
+            "Subscriptions[0].Attributes.SubscriptionRoleArn",
+            "'arn:aws:s3:::bucket' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+        ),
+        (
+            "Subscriptions[0].Attributes",
+            "SubscriptionRoleArn is required for firehose subscriptions; allowed: an IAM role ARN",
+        ),
     ]
 
 
@@ -203,24 +220,46 @@ def test_attributes_become_strings() -> None:
 @pytest.mark.parametrize(
     "protocol, endpoint, attributes, expected",
     [
-        ("email", "a@example.com", {"RawMessageDelivery": "true"},
-         "raw message delivery is not available for email; allowed: http, https, sqs, firehose"),
-        ("sqs", "arn:aws:sqs:us-east-1:123456789012:q", {"RawMessageDelivery": "yes"},
-         "'yes' is not valid; allowed: true, false"),
-        ("sqs", "arn:aws:sqs:us-east-1:123456789012:q", {"FilterPolicyScope": "Body"},
-         "'Body' is not a valid filter policy scope; allowed: MessageAttributes, MessageBody"),
-        ("sqs", "arn:aws:sqs:us-east-1:123456789012:q", {"DeliveryPolicy": "{}"},
-         "delivery policies apply only to http and https subscriptions, not sqs"),
-        ("sqs", "arn:aws:sqs:us-east-1:123456789012:q", {"RedrivePolicy": "{}"},
-         "must name an SQS queue ARN in deadLetterTargetArn"),
-        ("sqs", "arn:aws:sqs:us-east-1:123456789012:q", {"FilterPolicy": "not json"},
-         "must be a JSON object; the text is not JSON (Expecting value: line 1 column 1 (char 0))"),
+        (
+            "email",
+            "a@example.com",
+            {"RawMessageDelivery": "true"},
+            "raw message delivery is not available for email; allowed: http, https, sqs, firehose",
+        ),
+        (
+            "sqs",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            {"RawMessageDelivery": "yes"},
+            "'yes' is not valid; allowed: true, false",
+        ),
+        (
+            "sqs",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            {"FilterPolicyScope": "Body"},
+            "'Body' is not a valid filter policy scope; allowed: MessageAttributes, MessageBody",
+        ),
+        (
+            "sqs",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            {"DeliveryPolicy": "{}"},
+            "delivery policies apply only to http and https subscriptions, not sqs",
+        ),
+        (
+            "sqs",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            {"RedrivePolicy": "{}"},
+            "must name an SQS queue ARN in deadLetterTargetArn",
+        ),
+        (
+            "sqs",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            {"FilterPolicy": "not json"},
+            "must be a JSON object; the text is not JSON (Expecting value: line 1 column 1 (char 0))",
+        ),
         ("sqs", "arn:aws:sqs:us-east-1:123456789012:q", {"FilterPolicy": "[1]"}, "must be a JSON object"),
     ],
 )
-def test_subscription_attribute_rules(
-    protocol: str, endpoint: str, attributes: dict[str, Any], expected: str
-) -> None:
+def test_subscription_attribute_rules(protocol: str, endpoint: str, attributes: dict[str, Any], expected: str) -> None:
     [name] = attributes
     assert subscription_errors(Protocol=protocol, Endpoint=endpoint, Attributes=attributes) == [
         (f"Subscriptions[0].Attributes.{name}", expected)
@@ -229,17 +268,25 @@ def test_subscription_attribute_rules(
 
 def test_unknown_subscription_attribute_is_an_error() -> None:
     assert subscription_errors(Protocol="email", Endpoint="a@example.com", Attributes={"RawDelivery": "true"}) == [
-        ("Subscriptions[0].Attributes.RawDelivery", "unknown subscription attribute (did you mean "
-         "'RawMessageDelivery'?); allowed: DeliveryPolicy, "
-         "FilterPolicy, FilterPolicyScope, RawMessageDelivery, RedrivePolicy, SubscriptionRoleArn, ReplayPolicy")
+        (
+            "Subscriptions[0].Attributes.RawDelivery",
+            "unknown subscription attribute (did you mean "
+            "'RawMessageDelivery'?); allowed: DeliveryPolicy, "
+            "FilterPolicy, FilterPolicyScope, RawMessageDelivery, RedrivePolicy, SubscriptionRoleArn, ReplayPolicy",
+        )
     ]
 
 
 def test_redrive_policy_with_a_queue_is_valid() -> None:
     policy = '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"}'
-    assert subscription_errors(
-        Protocol="https", Endpoint="https://example.com", Attributes={"RedrivePolicy": policy, "DeliveryPolicy": "{}"}
-    ) == []
+    assert (
+        subscription_errors(
+            Protocol="https",
+            Endpoint="https://example.com",
+            Attributes={"RedrivePolicy": policy, "DeliveryPolicy": "{}"},
+        )
+        == []
+    )
 
 
 def test_topic_warnings() -> None:
