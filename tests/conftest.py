@@ -6,6 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests measure correctness, not speed: a per-example deadline only makes them flaky on a busy
+# or slower machine (CI shares this one with nothing, but makes no promise about its speed).
+settings.register_profile("trailguard", deadline=None)
+settings.load_profile("trailguard")
 
 # CI clones the repository into another folder, with shared/ beside it.
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
