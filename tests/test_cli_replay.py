@@ -234,3 +234,17 @@ def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
     config.write_text(example)
     result = trailguard("monitors", "validate", str(config))
     assert result.returncode == 0, result.stderr
+
+
+def test_text_report_shows_one_message_body_per_alarm(tmp_path: Path) -> None:
+    def failure(time: str) -> dict[str, str]:
+        return {"eventTime": time, "eventName": "ConsoleLogin", "errorMessage": "Failed authentication"}
+
+    (tmp_path / "two-bursts.json").write_text(
+        json.dumps({"Records": [failure("2026-11-20T09:10:00Z"), failure("2026-11-20T11:10:00Z")]})
+    )
+    result = trailguard("replay", str(tmp_path / "two-bursts.json"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Subject: ALARM") == 2
+    assert result.stdout.count("Message: {") == 1
+    assert "--output json has every message" in result.stdout

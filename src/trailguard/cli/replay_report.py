@@ -205,6 +205,7 @@ def _render_alarm(console: Console, evaluator: AlarmEvaluator) -> None:
     if not evaluator.transitions:
         console.print("  no state change", style="dim")
     notifications = {n.at_ms: n for n in evaluator.notifications}
+    message_shown = False
     for transition in evaluator.transitions:
         console.print(
             Text.assemble(
@@ -220,10 +221,15 @@ def _render_alarm(console: Console, evaluator: AlarmEvaluator) -> None:
         if notification is not None:
             console.print(f"    notification to {', '.join(notification.topic_arns)}", highlight=False)
             console.print(f"      Subject: {notification.subject}", highlight=False, markup=False)
-            body = json.dumps(json.loads(notification.message), indent=2)
-            console.print("      Message: " + body.replace("\n", "\n      "), highlight=False, markup=False)
+            if not message_shown:
+                # One full body per alarm shows its shape; over months there can be thousands of them.
+                body = json.dumps(json.loads(notification.message), indent=2)
+                console.print("      Message: " + body.replace("\n", "\n      "), highlight=False, markup=False)
+                message_shown = True
         elif transition.actions:
             console.print(f"    actions: {', '.join(transition.actions)}", highlight=False)
+    if len(evaluator.notifications) > 1:
+        console.print("    (one message body shown per alarm; --output json has every message)", style="dim")
     console.print()
 
 
