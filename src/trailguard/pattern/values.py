@@ -12,9 +12,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from trailguard.java_text import java_double
+
 __all__ = [
     "NUMBER_LITERAL",
-    "java_double_text",
     "literal_decimal",
     "number_text",
     "text_matcher",
@@ -50,48 +51,11 @@ def to_decimal(value: int | float) -> Decimal | None:
     return Decimal(repr(value))
 
 
-def java_double_text(value: float) -> str:
-    """``Double.toString`` of a double: ``1.0``, ``0.001``, ``1.0E7``, ``1.0E-4``, ``Infinity``."""
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    sign = "-" if value < 0 else ""
-    magnitude = abs(value)
-    digits, exponent = _shortest_digits(magnitude)
-    if 1e-3 <= magnitude < 1e7:
-        point = exponent + 1  # digits before the decimal point
-        if point <= 0:
-            return f"{sign}0.{'0' * -point}{digits}"
-        whole = digits[:point].ljust(point, "0")
-        fraction = digits[point:] or "0"
-        return f"{sign}{whole}.{fraction}"
-    fraction = digits[1:] or "0"
-    return f"{sign}{digits[0]}.{fraction}E{exponent}"
-
-
-def _shortest_digits(magnitude: float) -> tuple[str, int]:
-    """Shortest round-tripping significant digits and the decimal exponent of the first digit."""
-    # repr() gives the shortest round-trip digits, as Java's Double.toString does.
-    text = repr(magnitude)
-    if "e" in text:
-        mantissa, _, exp_text = text.partition("e")
-        exponent = int(exp_text)
-        digits = mantissa.replace(".", "")
-        return digits.rstrip("0") or "0", exponent
-    whole, _, fraction = text.partition(".")
-    if whole != "0":
-        digits = (whole + fraction).rstrip("0")
-        return digits or "0", len(whole) - 1
-    stripped = fraction.lstrip("0")
-    return stripped.rstrip("0") or "0", -(len(fraction) - len(stripped)) - 1
-
-
 def number_text(value: int | float) -> str:
     """The text of a JSON number as string and regex comparisons see it."""
     if type(value) is int:
         return str(value)
-    return java_double_text(value)
+    return java_double(value)
 
 
 def text_matcher(text: str) -> Callable[[str], bool]:
