@@ -10,7 +10,7 @@ from typing import IO
 import click
 import orjson
 
-from trailguard.pattern import LogEvent, PatternError, compile_pattern
+from trailguard.pattern import CompiledPattern, LogEvent, PatternError, compile_pattern
 
 # TestMetricFilter accepts 1-50 messages; locally there is no such limit, but the output shape is
 # exactly TestMetricFilter's.
@@ -139,7 +139,7 @@ def _prepend(first: NumberedEvent | None, rest: Iterator[NumberedEvent]) -> Iter
 
 
 def _print_event(
-    numbered: NumberedEvent, matched: bool, extracted: dict[str, str], explain: bool, pattern: object
+    numbered: NumberedEvent, matched: bool, extracted: dict[str, str], explain: bool, pattern: CompiledPattern
 ) -> None:
     marker = click.style("MATCH   ", fg="green") if matched else click.style("no match", fg="red")
     click.echo(f"#{numbered.number:<5} {marker} {numbered.event.message}")
@@ -147,8 +147,5 @@ def _print_event(
         values = "  ".join(f"{key}={value!r}" for key, value in extracted.items())
         click.echo(f"        extracted: {values}")
     if explain:
-        from trailguard.pattern import CompiledPattern
-
-        assert isinstance(pattern, CompiledPattern)
         for line in pattern.explain(numbered.event.message).splitlines()[1:]:
             click.echo(f"      {line}")

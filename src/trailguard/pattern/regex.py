@@ -31,6 +31,7 @@ _HEX: Final = frozenset(string.hexdigits)
 _CLASS_ESCAPES: Final = frozenset("dDsSwW")
 _CONTROL_ESCAPES: Final = {"t": "\\t", "n": "\\n", "r": "\\r", "f": "\\f"}
 _ASSERTION_ESCAPES: Final = frozenset("bB")
+_BRACES: Final = re.compile(r"\{(\d*)(,?)(\d*)\}")
 
 
 def scan_regex(pattern: str, start: int) -> int:
@@ -120,7 +121,7 @@ def _translate(source: str) -> str:
 
 
 def _translate_braces(source: str, i: int) -> tuple[str, int]:
-    match = re.compile(r"\{(\d*)(,?)(\d*)\}").match(source, i)
+    match = _BRACES.match(source, i)
     if match is None or (not match.group(1) and not match.group(3)):
         raise _Invalid
     low, comma, high = match.groups()
