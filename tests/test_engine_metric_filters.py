@@ -111,3 +111,15 @@ def test_from_api_dict_reads_the_put_metric_filter_shape() -> None:
 def test_bad_value_reference_is_refused() -> None:
     with pytest.raises(ValueError):
         rule("ERROR", "bytes")
+
+
+def test_a_given_verdict_is_trusted_unless_field_values_are_needed() -> None:
+    # A caller that already tested the pattern (Replay, through a PatternSet) passes its verdict; only a
+    # delimited filter whose value or dimensions read $field/$N matches again, for the extracted values.
+    literal = rule("[a, b]")
+    published: Published = []
+    literal.publish(LogEvent("x"), T0, lambda s, m, v: published.append((s, m, v)), True)
+    assert [v for _, _, v in published] == [1.0]  # "x" alone would not match: the verdict was used
+    field = rule("[a, b]", "$b")
+    field.publish(LogEvent("x 7"), T0, lambda s, m, v: published.append((s, m, v)), True)
+    assert published[-1][2] == 7.0

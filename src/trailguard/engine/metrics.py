@@ -123,7 +123,12 @@ class MetricFilterRule:
         self._literal_value = literal
         self._value: Extractor | None = None if literal is not None else _extractor(metric_value)
         self._dimensions = tuple(sorted((name, _extractor(ref)) for name, ref in (dimensions or {}).items()))
-        self._needs_extracted = self.pattern.family == "delimited"
+        # Only $field / $N references need a delimited match's extracted values; a literal value or $.json
+        # selectors do not, so the pattern's verdict alone (often already known to the caller) suffices.
+        references = [metric_value, *(dimensions or {}).values()]
+        self._needs_extracted = self.pattern.family == "delimited" and any(
+            _FIELD_REFERENCE.match(reference) for reference in references
+        )
         self.counters = FilterCounters()
 
     @classmethod
