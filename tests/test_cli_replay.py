@@ -248,3 +248,40 @@ def test_text_report_shows_one_message_body_per_alarm(tmp_path: Path) -> None:
     assert result.stdout.count("Subject: ALARM") == 2
     assert result.stdout.count("Message: {") == 1
     assert "--output json has every message" in result.stdout
+
+
+# ---------------------------------------------------------------- log groups
+
+
+TWO_GROUPS = """
+metricFilters:
+  - filterName: failures-a
+    logGroupName: trail-a
+    filterPattern: '{ $.errorMessage = "Failed authentication" }'
+    metricTransformations: [{metricName: FailuresA, metricNamespace: T, metricValue: "1"}]
+  - filterName: failures-b
+    logGroupName: trail-b
+    filterPattern: '{ $.errorMessage = "Failed authentication" }'
+    metricTransformations: [{metricName: FailuresB, metricNamespace: T, metricValue: "1"}]
+"""
+
+
+def test_a_metric_filter_sees_only_the_events_of_its_log_group(tmp_path: Path) -> None:
+    config = tmp_path / "two.yaml"
+    config.write_text(TWO_GROUPS)
+    ambiguous = trailguard("replay", str(SAMPLE), "--config", str(config), cwd=tmp_path)
+    assert ambiguous.returncode == 2 and "Traceback" not in ambiguous.stderr
+    assert "2 log groups (trail-a, trail-b)" in ambiguous.stderr and "--log-group" in ambiguous.stderr
+    document = replay_json(str(SAMPLE), "--config", str(config), "--log-group", "trail-b", cwd=tmp_path)
+    by_name = {f["name"]: f for f in document["filters"]}
+    assert by_name["failures-a"]["matched"] == 0 and by_name["failures-a"]["events"] == 0
+    assert by_name["failures-b"]["matched"] > 0 and by_name["failures-b"]["events"] == 255
+    assert {m["name"] for m in document["metrics"]} == {"FailuresB"}
+    unknown = trailguard("replay", str(SAMPLE), "--config", str(config), "--log-group", "trail-c", cwd=tmp_path)
+    assert unknown.returncode == 2 and "no metric filter of the configuration is on that log group" in unknown.stderr
+
+
+def test_cis_monitors_follow_the_log_group_given(tmp_path: Path) -> None:
+    document = replay_json(str(SAMPLE), "--log-group", "aws-cloudtrail-logs-main", cwd=tmp_path)
+    (only,) = document["filters"]
+    assert only["logGroup"] == "aws-cloudtrail-logs-main" and only["matched"] > 0

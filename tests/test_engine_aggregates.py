@@ -20,7 +20,8 @@ from trailguard.engine.aggregates import (
     minute_of,
     normalize_dimensions,
 )
-from trailguard.engine.statistics import compute, parse_statistic
+from trailguard.engine.statistics import compute
+from trailguard.model.statistics import parse_statistic
 
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
 wide = st.floats(allow_nan=False, allow_infinity=False)

@@ -6,6 +6,7 @@ histories); each test rebuilds the situation that produced them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -17,15 +18,17 @@ from hypothesis import strategies as st
 from trailguard.engine.aggregates import Aggregate, MetricStore, SeriesKey
 from trailguard.engine.alarms import (
     AlarmEvaluator,
-    MetricAlarmDefinition,
     Rule,
     StateValue,
     Transition,
+    alarm_selector,
     evaluation_range,
 )
 from trailguard.engine.formatting import aws_json
 from trailguard.engine.notifications import alarm_arn, notification_message, region_name
-from trailguard.engine.statistics import compute, parse_statistic
+from trailguard.engine.statistics import compute
+from trailguard.model import Alarm
+from trailguard.model.statistics import parse_statistic
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -41,7 +44,7 @@ def ms(text: str) -> int:
     return int(datetime.strptime(text, fmt).replace(tzinfo=UTC).timestamp() * 1000)
 
 
-def alarm(**overrides: Any) -> MetricAlarmDefinition:
+def alarm(**overrides: Any) -> Alarm:
     base: dict[str, Any] = {
         "AlarmName": "a",
         "MetricName": "M",
@@ -56,12 +59,10 @@ def alarm(**overrides: Any) -> MetricAlarmDefinition:
         "InsufficientDataActions": [TOPIC],
     }
     base.update(overrides)
-    return MetricAlarmDefinition.from_api_dict(base)
+    return Alarm.from_api_dict(base)
 
 
-def evaluator(
-    definition: MetricAlarmDefinition, store: MetricStore, created: int, region: str = REGION
-) -> AlarmEvaluator:
+def evaluator(definition: Alarm, store: MetricStore, created: int, region: str = REGION) -> AlarmEvaluator:
     return AlarmEvaluator(definition, store, region=region, account_id=ACCOUNT, created_ms=created)
 
 
@@ -94,24 +95,24 @@ def test_definition_from_and_to_api_dict() -> None:
         "InsufficientDataActions": [],
         "Tags": [{"Key": "k", "Value": "v"}],
     }
-    d = MetricAlarmDefinition.from_api_dict(api)
-    assert d.Threshold == 1.0 and isinstance(d.Threshold, float)
-    assert d.Dimensions == (("b", "2"), ("a", "1"))  # order kept for output
-    assert d.selector.dimensions == (("a", "1"), ("b", "2"))  # sorted for lookup
-    assert d.datapoints_to_alarm == 1 and d.treat_missing_data == "notBreaching"
+    d = Alarm.from_api_dict(api)
+    assert d.threshold == 1.0 and isinstance(d.threshold, float)
+    assert d.dimension_pairs == (("b", "2"), ("a", "1"))  # order kept for output
+    assert alarm_selector(d).dimensions == (("a", "1"), ("b", "2"))  # sorted for lookup
+    assert d.effective_datapoints_to_alarm == 1 and d.effective_treat_missing_data == "notBreaching"
     back = d.to_api_dict()
-    assert MetricAlarmDefinition.from_api_dict(back) == d
-    assert "DatapointsToAlarm" not in back and "Tags" not in back
-    assert hash(d) == hash(MetricAlarmDefinition.from_api_dict(back))
+    assert Alarm.from_api_dict(back) == d
+    assert "DatapointsToAlarm" not in back and back["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert hash(d) == hash(Alarm.from_api_dict(back))
     with pytest.raises(ValueError):
-        MetricAlarmDefinition.from_api_dict({**api, "Metrics": [{"Id": "m1"}]})
+        Alarm.from_api_dict({**api, "Metrics": [{"Id": "m1"}]})
 
 
 def test_defaults_and_effective_values() -> None:
     d = alarm(EvaluationPeriods=5)
-    assert d.ActionsEnabled is True and d.TreatMissingData is None and d.treat_missing_data == "missing"
-    assert d.datapoints_to_alarm == 5
-    assert alarm(Namespace="AWS/DynamoDB", TreatMissingData="breaching").treat_missing_data == "ignore"
+    assert d.actions_enabled is True and d.treat_missing_data is None and d.effective_treat_missing_data == "missing"
+    assert d.effective_datapoints_to_alarm == 5
+    assert alarm(Namespace="AWS/DynamoDB", TreatMissingData="breaching").effective_treat_missing_data == "ignore"
 
 
 def test_evaluation_range() -> None:
@@ -182,7 +183,7 @@ def test_a12_new_alarm_without_data_not_breaching_goes_ok_and_fires_ok_actions()
     assert tr.actions == (TOPIC,)
     assert tr.notification is not None and tr.notification.topic_arns == (TOPIC,)
     assert tr.notification.subject == 'OK: "quiet" in US East (N. Virginia)'
-    assert [(h.HistoryItemType, h.HistorySummary) for h in ev.history] == [
+    assert [(h.item_type, h.summary) for h in ev.history] == [
         ("ConfigurationUpdate", 'Alarm "quiet" created'),
         ("StateUpdate", "Alarm updated from INSUFFICIENT_DATA to OK"),
     ]
@@ -351,7 +352,7 @@ def test_list_form_and_reason_data_reproduce_recorded_alarm() -> None:
             ms(f"2024-12-19 08:{minute:02d}:00"),
             1.0,
         )
-    d = MetricAlarmDefinition.from_api_dict(
+    d = Alarm.from_api_dict(
         {
             "AlarmName": "support-reminders-PROD: failed event on the dead letter queue",
             "MetricName": "ApproximateNumberOfMessagesVisible",
@@ -603,7 +604,7 @@ RDS_ALARM = {
 
 
 def test_notification_message_matches_recorded_example() -> None:
-    d = MetricAlarmDefinition.from_api_dict(RDS_ALARM)
+    d = Alarm.from_api_dict(RDS_ALARM)
     message = notification_message(
         d,
         region="ap-southeast-1",
@@ -627,7 +628,7 @@ def test_notification_from_a_transition() -> None:
         ms("2022-08-26 03:42:00"),
         3.6266666666666665,
     )
-    d = MetricAlarmDefinition.from_api_dict({**RDS_ALARM, "OKActions": [TOPIC], "AlarmActions": [TOPIC]})
+    d = Alarm.from_api_dict({**RDS_ALARM, "OKActions": [TOPIC], "AlarmActions": [TOPIC]})
     ev = AlarmEvaluator(d, store, region="ap-southeast-1", account_id=ACCOUNT, created_ms=ms("2022-08-26 03:30:00.563"))
     ev.set_state("ALARM", "x", ms("2022-08-26 03:31:00"))
     tr = ev.evaluate(ms("2022-08-26 03:45:29.897"))
@@ -741,7 +742,7 @@ def test_actions_disabled_changes_state_without_actions() -> None:
     assert [t.new_state for t in ev.transitions] == [ALARM, INSUFFICIENT]
     assert all(t.actions == () and t.notification is None for t in ev.transitions)
     assert ev.notifications == []
-    assert [h.HistorySummary for h in ev.history][1:] == [
+    assert [h.summary for h in ev.history][1:] == [
         "Alarm updated from INSUFFICIENT_DATA to ALARM",
         "Alarm updated from ALARM to INSUFFICIENT_DATA",
     ]
@@ -812,11 +813,14 @@ def test_sub_minute_period_evaluated_every_ten_seconds() -> None:
     d = alarm(Period=30, TreatMissingData="notBreaching")
     ev = evaluator(d, store, start)
     ev.advance(start + 15 * MIN)
+    # Buckets align to the 30 s period, so the minute's datapoint is the bucket starting at 00:05:00, stamped
+    # at the whole minute as AWS was recorded doing; it is first read when that bucket has closed.
     assert summary(ev.transitions) == [
         ("00:00:00", "INSUFFICIENT_DATA", "OK"),
-        ("00:05:10", "OK", "ALARM"),
-        ("00:06:40", "ALARM", "OK"),  # 3 buckets of 30 s later
+        ("00:05:30", "OK", "ALARM"),
+        ("00:07:00", "ALARM", "OK"),  # when the bucket leaves the 3-bucket range
     ]
+    assert "(01/01/24 00:05:00)" in ev.transitions[1].reason
     bucket_start = start + 5 * MIN
     assert ev.transitions[-1].at_ms - bucket_start <= 135_000
 
@@ -905,11 +909,12 @@ def test_every_statistic_through_the_evaluator(name: str) -> None:
     for i, v in enumerate(values):
         store.add(KEY, start // MIN + i % 5, v)  # spread over 5 minutes of one 300 s bucket
     extended = name not in ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
-    d = alarm(
-        Period=300,
-        Statistic=None if extended else name,
-        ExtendedStatistic=name if extended else None,
-        Threshold=2.5,
+    # The engine computes every statistic the statistics definitions allow, also those PutMetricAlarm does not
+    # list (WM(1:4)): built directly, not through validation.
+    d = dataclasses.replace(
+        alarm(Period=300, Threshold=2.5),
+        statistic=None if extended else name,
+        extended_statistic=name if extended else None,
     )
     ev = evaluator(d, store, start)
     ev.evaluate(start + 5 * MIN)
@@ -954,7 +959,7 @@ def test_set_state_lasts_until_the_next_evaluation() -> None:
     assert ev.set_state("ALARM", "again", start + 10 * MIN + 2) is None
     ev.advance(start + 11 * MIN)
     assert ev.state is OK and len(ev.notifications) == 3  # OK, ALARM (set), OK again
-    history = json.loads(ev.history[-1].HistoryData)
+    history = json.loads(ev.history[-1].data)
     assert history["oldState"] == {
         "stateValue": "ALARM",
         "stateReason": "testing purposes",
@@ -973,8 +978,8 @@ def test_update_definition_keeps_state() -> None:
     assert ev.state is ALARM and ev.configuration_updated_ms == start + 5 * MIN + 30_000
     ev.advance(start + 6 * MIN)
     assert ev.state is OK
-    assert ev.history[2].HistorySummary == 'Alarm "a" updated'
-    assert json.loads(ev.history[2].HistoryData)["type"] == "Update"
+    assert ev.history[2].summary == 'Alarm "a" updated'
+    assert json.loads(ev.history[2].data)["type"] == "Update"
     body = json.loads(ev.notifications[-1].message)
     assert body["AlarmDescription"] == "raised"
     assert body["AlarmConfigurationUpdatedTimestamp"] == "2024-01-01T00:05:30.000+0000"
@@ -1056,5 +1061,5 @@ def test_advance_skipping_equals_evaluating_every_step(
     assert [(t.at_ms, t.old_state, t.new_state, t.reason, t.reason_data) for t in fast.transitions] == [
         (t.at_ms, t.old_state, t.new_state, t.reason, t.reason_data) for t in slow.transitions
     ]
-    assert [h.HistoryData for h in fast.history] == [h.HistoryData for h in slow.history]
+    assert [h.data for h in fast.history] == [h.data for h in slow.history]
     assert [n.message for n in fast.notifications] == [n.message for n in slow.notifications]

@@ -7,29 +7,45 @@ import json
 import pytest
 
 from trailguard.engine.aggregates import SeriesKey
-from trailguard.engine.metrics import MetricFilterRule
+from trailguard.engine.metrics import CompiledMetricFilter, compile_filter
+from trailguard.model import ConfigError, MetricFilter
 from trailguard.pattern import LogEvent
 
 Published = list[tuple[SeriesKey, int, float]]
 T0 = 1_700_000_000_000 - 1_700_000_000_000 % 60_000  # a minute boundary
 
 
-def run(rule: MetricFilterRule, messages: list[tuple[str, int]]) -> Published:
+def run(rule: CompiledMetricFilter, messages: list[tuple[str, int]]) -> Published:
     published: Published = []
     for message, timestamp in messages:
         rule.publish(LogEvent(message), timestamp, lambda s, m, v: published.append((s, m, v)))
     return published
 
 
-def rule(pattern: str, value: str = "1", **options: object) -> MetricFilterRule:
-    return MetricFilterRule(
-        filter_name="f",
-        filter_pattern=pattern,
-        metric_name="M",
-        metric_namespace="NS",
-        metric_value=value,
-        **options,  # type: ignore[arg-type]
-    )
+def rule(
+    pattern: str,
+    value: str = "1",
+    *,
+    default_value: float | None = None,
+    dimensions: dict[str, str] | None = None,
+    unit: str | None = None,
+    system_fields: tuple[str, ...] = (),
+) -> CompiledMetricFilter:
+    transformation: dict[str, object] = {"metricName": "M", "metricNamespace": "NS", "metricValue": value}
+    if default_value is not None:
+        transformation["defaultValue"] = default_value
+    if dimensions is not None:
+        transformation["dimensions"] = dimensions
+    if unit is not None:
+        transformation["unit"] = unit
+    definition: dict[str, object] = {
+        "filterName": "f",
+        "filterPattern": pattern,
+        "metricTransformations": [transformation],
+    }
+    if system_fields:
+        definition["emitSystemFieldDimensions"] = list(system_fields)
+    return compile_filter(MetricFilter.from_api_dict(definition), account_id="111122223333", region="eu-west-1")
 
 
 def test_default_value_is_published_once_per_non_matching_event() -> None:
@@ -94,7 +110,7 @@ def test_json_dimensions_and_missing_dimension_goes_dimensionless() -> None:
 
 
 def test_from_api_dict_reads_the_put_metric_filter_shape() -> None:
-    filter_rule = MetricFilterRule.from_api_dict(
+    definition = MetricFilter.from_api_dict(
         {
             "filterName": "ConsoleSigninFailures",
             "filterPattern": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
@@ -104,12 +120,13 @@ def test_from_api_dict_reads_the_put_metric_filter_shape() -> None:
             ],
         }
     )
+    filter_rule = compile_filter(definition, account_id="123456789012", region="us-east-1")
     events = [(json.dumps({"eventName": "ConsoleLogin", "errorMessage": "Failed authentication"}), T0)]
     assert run(filter_rule, events) == [(SeriesKey("CISBenchmark", "ConsoleSigninFailureCount"), T0, 1.0)]
 
 
 def test_bad_value_reference_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError):
         rule("ERROR", "bytes")
 
 
@@ -123,3 +140,36 @@ def test_a_given_verdict_is_trusted_unless_field_values_are_needed() -> None:
     field = rule("[a, b]", "$b")
     field.publish(LogEvent("x 7"), T0, lambda s, m, v: published.append((s, m, v)), True)
     assert published[-1][2] == 7.0
+
+
+def test_system_field_dimensions_carry_the_log_groups_account_and_region() -> None:
+    ((series, _, _),) = run(rule("ERROR", system_fields=("@aws.region", "@aws.account")), [("ERROR", T0)])
+    assert series == SeriesKey("NS", "M", (("@aws.account", "111122223333"), ("@aws.region", "eu-west-1")))
+    # With ordinary dimensions too; an event lacking one keeps the system dimensions.
+    filter_rule = rule("{ $.a = * }", dimensions={"A": "$.a"}, system_fields=("@aws.account",))
+    first, second = run(filter_rule, [('{"a":"x"}', T0), ('{"a":""}', T0)])
+    assert first[0].dimensions == (("@aws.account", "111122223333"), ("A", "x"))
+    assert second[0].dimensions == (("@aws.account", "111122223333"),)
+
+
+def test_values_cloudwatch_would_refuse_are_counted_not_published() -> None:
+    # PutMetricData: values must lie in [-2^360, 2^360]; 1e300 matches but can never be a datapoint.
+    filter_rule = rule("{ $.v = * }", "$.v")
+    assert [v for _, _, v in run(filter_rule, [('{"v":1e300}', T0), ('{"v":-1e300}', T0), ('{"v":2}', T0)])] == [2.0]
+    assert filter_rule.counters.out_of_range == 2
+
+
+def test_a_thousand_dimension_values_within_an_hour_disable_the_filter() -> None:
+    # PutMetricFilter: "CloudWatch Logs might disable a metric filter if it generates 1,000 different name/value
+    # pairs for your specified dimensions within one hour."
+    filter_rule = rule("{ $.id = * }", dimensions={"Id": "$.id"})
+    events = [(json.dumps({"id": str(i)}), T0 + i) for i in range(1200)]
+    published = run(filter_rule, events)
+    assert len(published) == 999
+    assert filter_rule.counters.disabled_at_ms == T0 + 999
+    assert filter_rule.counters.after_disabled == 201
+    # Repeated values do not count again, and a new hour starts afresh.
+    again = rule("{ $.id = * }", dimensions={"Id": "$.id"})
+    events = [(json.dumps({"id": str(i % 500)}), T0 + i) for i in range(5000)]
+    events += [(json.dumps({"id": f"n{i}"}), T0 + 3_600_000 + i) for i in range(900)]
+    assert len(run(again, events)) == 5900 and again.counters.disabled_at_ms is None

@@ -7,21 +7,21 @@ import random
 from pathlib import Path
 
 from trailguard.catalog import resolve
-from trailguard.engine.alarms import MetricAlarmDefinition
 from trailguard.engine.formatting import json_timestamp
-from trailguard.engine.metrics import MetricFilterRule
 from trailguard.engine.replay import Replay, ReplayResult
+from trailguard.model import Alarm, MetricFilter
 from trailguard.pattern import LogEvent
 from trailguard.sources import Quarantine, read_paths
 
 T0 = 1_763_629_200_000  # 2025-11-20T09:00:00Z
+GROUP = "CloudTrail/DefaultLogGroup"  # the CIS monitors' log group
 
 
 def cis_replay(ids: str = "4.6", **window: int) -> Replay:
     monitors = resolve(ids)
     return Replay(
-        [MetricFilterRule.from_api_dict(m.metric_filter.to_api_dict()) for m in monitors],
-        [MetricAlarmDefinition.from_api_dict(m.alarm.to_api_dict()) for m in monitors],
+        [m.metric_filter for m in monitors],
+        [m.alarm for m in monitors],
         region="us-east-1",
         account_id="123456789012",
         **window,  # type: ignore[arg-type]
@@ -39,7 +39,7 @@ def routine(ms: int) -> tuple[LogEvent, int]:
 
 def transitions(result: ReplayResult) -> list[tuple[str, str, str, str]]:
     return [
-        (outcome.definition.AlarmName, json_timestamp(t.at_ms), t.old_state, t.new_state)
+        (outcome.alarm.alarm_name, json_timestamp(t.at_ms), t.old_state, t.new_state)
         for outcome in result.alarms
         for t in outcome.evaluator.transitions
     ]
@@ -47,7 +47,7 @@ def transitions(result: ReplayResult) -> list[tuple[str, str, str, str]]:
 
 def run(replay: Replay, events: list[tuple[LogEvent, int]]) -> ReplayResult:
     for event, ms in events:
-        replay.add(event, ms)
+        replay.add(event, ms, GROUP)
     return replay.finish()
 
 
@@ -57,7 +57,7 @@ def test_the_real_corpus_raises_exactly_one_alarm_for_the_root_failed_login(clou
     folders = sorted(str(p) for p in cloudtrail_corpus.iterdir() if p.is_dir())
     for event in read_paths(folders, quarantine):
         assert event.timestamp_ms is not None
-        replay.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms)
+        replay.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms, GROUP)
     result = replay.finish()
     (outcome,) = result.alarms
     to_alarm = [t for t in outcome.evaluator.transitions if t.new_state == "ALARM"]
@@ -106,7 +106,7 @@ def test_replays_of_split_input_merge_exactly() -> None:
     whole = run(cis_replay("all"), events)
     first, second = cis_replay("all"), cis_replay("all")
     for index, (event, ms) in enumerate(events):
-        (first if index % 3 else second).add(event, ms)
+        (first if index % 3 else second).add(event, ms, GROUP)
     first.merge(second)
     merged = first.finish()
     assert transitions(merged) == transitions(whole)
@@ -135,8 +135,8 @@ def test_default_value_keeps_buckets_filled_so_the_alarm_returns_to_ok() -> None
     definition = monitor.metric_filter.to_api_dict()
     definition["metricTransformations"][0]["defaultValue"] = 0.0
     replay = Replay(
-        [MetricFilterRule.from_api_dict(definition)],
-        [MetricAlarmDefinition.from_api_dict(monitor.alarm.to_api_dict())],
+        [MetricFilter.from_api_dict(definition)],
+        [monitor.alarm],
         region="us-east-1",
         account_id="123456789012",
     )
@@ -152,8 +152,8 @@ def test_a_window_without_events_still_evaluates_alarms_from_its_start() -> None
     (monitor,) = resolve("4.6")
     alarm = monitor.alarm.to_api_dict() | {"TreatMissingData": "notBreaching"}
     replay = Replay(
-        [MetricFilterRule.from_api_dict(monitor.metric_filter.to_api_dict())],
-        [MetricAlarmDefinition.from_api_dict(alarm)],
+        [monitor.metric_filter],
+        [Alarm.from_api_dict(alarm)],
         region="us-east-1",
         account_id="123456789012",
         start_ms=T0,
@@ -161,3 +161,16 @@ def test_a_window_without_events_still_evaluates_alarms_from_its_start() -> None
     result = replay.finish()
     assert [(t[2], t[3]) for t in transitions(result)] == [("INSUFFICIENT_DATA", "OK")]
     assert result.end_ms is not None and result.end_ms > T0
+
+
+def test_events_reach_only_the_filters_of_their_log_group() -> None:
+    (monitor,) = resolve("4.6")
+    other = MetricFilter.from_api_dict({**monitor.metric_filter.to_api_dict(), "logGroupName": "other-trail"})
+    replay = Replay([monitor.metric_filter, other], [], region="us-east-1", account_id="123456789012")
+    for event, ms in (failed_login(T0), failed_login(T0 + 1000)):
+        replay.add(event, ms, "other-trail")
+    replay.add(*failed_login(T0 + 2000), "a-group-without-filters")
+    result = replay.finish()
+    assert [f.counters.matched for f in result.filters] == [0, 2]
+    assert result.events_by_log_group == {"other-trail": 2, "a-group-without-filters": 1}
+    assert replay.log_groups == (GROUP, "other-trail")

@@ -9,12 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trailguard.engine.aggregates import Aggregate
-from trailguard.engine.statistics import (
+from trailguard.engine.statistics import compute, is_low_sample_count
+from trailguard.model.statistics import (
     Bound,
     InvalidStatisticError,
     Kind,
-    compute,
-    is_low_sample_count,
     parse_extended_statistic,
     parse_statistic,
 )

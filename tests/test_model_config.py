@@ -506,18 +506,20 @@ def test_too_deep_and_too_large_documents() -> None:
     assert problems(laughs) == ["m.yaml:5: the document expands to too many values"]
 
 
-def test_engine_accepts_the_model_api_shapes() -> None:
-    from trailguard.engine.alarms import MetricAlarmDefinition
-    from trailguard.engine.metrics import MetricFilterRule
+def test_the_engine_runs_the_model_types_directly() -> None:
+    from trailguard.engine.aggregates import MetricStore
+    from trailguard.engine.alarms import AlarmEvaluator
+    from trailguard.engine.metrics import compile_filter
 
     config = load_config(EXAMPLE)
     for metric_filter in config.metric_filters:
-        rule = MetricFilterRule.from_api_dict(metric_filter.to_api_dict())
-        assert rule.filter_name == metric_filter.filter_name
+        compiled = compile_filter(metric_filter, account_id=config.account_id, region=config.region)
+        assert compiled.definition is metric_filter
     for alarm in config.alarms:
-        definition = MetricAlarmDefinition.from_api_dict(alarm.to_api_dict())
-        assert definition.to_api_dict()["AlarmName"] == alarm.alarm_name
-        assert definition.DatapointsToAlarm == alarm.datapoints_to_alarm
+        evaluator = AlarmEvaluator(
+            alarm, MetricStore(), region=config.region, account_id=config.account_id, created_ms=0
+        )
+        assert evaluator.alarm is alarm
 
 
 def test_a_log_group_accepts_five_regex_filters_not_six() -> None:

@@ -396,8 +396,6 @@ metricFilters:
         "the filter is applied to the events as ingested",
         "f.yaml:6: warning: metricFilters[0].fieldSelectionCriteria: field selection criteria are not evaluated "
         "locally; every event is considered",
-        "f.yaml:7: warning: metricFilters[0].emitSystemFieldDimensions: system field dimensions are not emitted "
-        "locally (events carry no @aws.account/@aws.region)",
         "f.yaml:8: warning: metricFilters[0].metricTransformations[0].metricName: no alarm in this configuration "
         "watches N/M",
     ]

@@ -9,7 +9,14 @@ from typing import NoReturn
 import click
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration
-from trailguard.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, ConfigError, Configuration, load_config
+from trailguard.model import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_LOG_GROUP_NAME,
+    DEFAULT_REGION,
+    ConfigError,
+    Configuration,
+    load_config,
+)
 
 __all__ = ["fail", "load_monitors", "parse_time"]
 
@@ -27,8 +34,10 @@ def load_monitors(
     *,
     region: str | None = None,
     account_id: str | None = None,
+    log_group: str | None = None,
 ) -> Configuration:
-    """The monitors a command runs: a configuration file, or CIS controls (4.6 by default)."""
+    """The monitors a command runs: a configuration file, or CIS controls (4.6 by default) on ``log_group``
+    (the catalog's default log group when None)."""
     if config_path is not None and cis_ids is not None:
         fail("give either --config or --cis, not both")
     if config_path is not None:
@@ -47,6 +56,7 @@ def load_monitors(
             cis_version or DEFAULT_CIS_VERSION,
             region=region or DEFAULT_REGION,
             account_id=account_id or DEFAULT_ACCOUNT_ID,
+            log_group_name=log_group or DEFAULT_LOG_GROUP_NAME,
         )
     except (CatalogError, ConfigError) as error:
         fail(str(error))

@@ -24,11 +24,11 @@ from rich.text import Text
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
 from trailguard.cli.replay_report import InputSummary, render_text, write_replay_document
-from trailguard.engine.alarms import MetricAlarmDefinition
-from trailguard.engine.metrics import MetricFilterRule
 from trailguard.engine.replay import Replay, ReplayResult
+from trailguard.model import Configuration
 from trailguard.pattern import LogEvent
 from trailguard.sources import AwsOptions, Quarantine, SourceError, SourceStats, measure_sources, read_sources
+from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url
 
 DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
 _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for the hot loop
@@ -46,6 +46,11 @@ _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for th
 @click.option("--profile", help="AWS profile for S3/CloudWatch Logs sources.")
 @click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator).")
 @click.option("--account-id", help="Account id in alarm ARNs and notifications (default 123456789012).")
+@click.option(
+    "--log-group",
+    help="The log group that file, standard-input and S3 sources stand for (default: the configuration's only "
+    "log group; logs:// sources are their own group). A metric filter sees only its log group's events.",
+)
 @click.option(
     "--quarantine",
     "quarantine_path",
@@ -66,6 +71,7 @@ def replay(
     profile: str | None,
     endpoint_url: str | None,
     account_id: str | None,
+    log_group: str | None,
     quarantine_path: str,
     progress: bool | None,
 ) -> None:
@@ -82,12 +88,18 @@ def replay(
     end_ms = parse_time(to_text, "--to")
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
         fail("--to must be later than --from")
-    config = load_monitors(config_path, cis_ids, cis_version, region=region, account_id=account_id)
+    if config_path is None and log_group is None:
+        # CIS monitors belong on the trail's log group: replaying one log group, that is the one.
+        groups = {_logs_group(source) for source in sources}
+        if len(groups) == 1 and None not in groups:
+            log_group = groups.pop()
+    config = load_monitors(config_path, cis_ids, cis_version, region=region, account_id=account_id, log_group=log_group)
     if not config.metric_filters:
         fail("the configuration defines no metric filters: nothing to replay")
+    source_groups = _log_groups_of(sources, config, log_group)
     engine = Replay(
-        [MetricFilterRule.from_api_dict(f.to_api_dict()) for f in config.metric_filters],
-        [MetricAlarmDefinition.from_api_dict(a.to_api_dict()) for a in config.alarms],
+        config.metric_filters,
+        config.alarms,
         region=region or config.region,
         account_id=account_id or config.account_id,
         start_ms=start_ms,
@@ -99,7 +111,7 @@ def replay(
     quarantine_file = Path(quarantine_path)
     try:
         with Quarantine(quarantine_file) as quarantine:
-            _feed(engine, list(sources), quarantine, aws, stats, show_progress)
+            _feed(engine, source_groups, quarantine, aws, stats, show_progress)
     except SourceError as error:
         fail(str(error))
     except OSError as error:
@@ -111,21 +123,72 @@ def replay(
     _print(result, summary, output_format)
 
 
+def _logs_group(source: str) -> str | None:
+    """The log group of a ``logs://`` source, None for other sources."""
+    if not source.startswith(LOGS_SCHEME):
+        return None
+    try:
+        return parse_logs_url(source).group
+    except SourceError as error:
+        fail(str(error))
+
+
+def _log_groups_of(sources: tuple[str, ...], config: Configuration, log_group: str | None) -> list[tuple[str, str]]:
+    """Each source with the log group its events belong to (see the --log-group help)."""
+    groups = list(dict.fromkeys(f.log_group_name for f in config.metric_filters))
+    needs_group = any(not source.startswith(LOGS_SCHEME) for source in sources)
+    if log_group is None and needs_group:
+        if len(groups) > 1:
+            fail(
+                f"the configuration's metric filters are on {len(groups)} log groups ({', '.join(groups)}); "
+                "say which one the file, standard-input and S3 sources belong to with --log-group"
+            )
+        log_group = groups[0]
+    if log_group is not None and needs_group and log_group not in groups:
+        fail(
+            f"--log-group {log_group}: no metric filter of the configuration is on that log group "
+            f"(they are on {', '.join(groups)}), so nothing could match"
+        )
+    out: list[tuple[str, str]] = []
+    for source in sources:
+        group = _logs_group(source)
+        if group is not None:
+            if group not in groups:
+                click.echo(
+                    f"warning: {source}: no metric filter of the configuration is on log group {group}", err=True
+                )
+            out.append((source, group))
+        else:
+            assert log_group is not None
+            out.append((source, log_group))
+    return out
+
+
 def _feed(
-    engine: Replay, sources: list[str], quarantine: Quarantine, aws: AwsOptions, stats: SourceStats, show: bool
+    engine: Replay,
+    sources: list[tuple[str, str]],
+    quarantine: Quarantine,
+    aws: AwsOptions,
+    stats: SourceStats,
+    show: bool,
 ) -> None:
-    events = read_sources(sources, quarantine, aws=aws, stats=stats)
+    # Every source string is checked before anything is read.
+    streams = [(group, read_sources([source], quarantine, aws=aws, stats=stats)) for source, group in sources]
     if not show:
-        for event in events:
-            engine.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms)  # type: ignore[arg-type]
+        for group, events in streams:
+            for event in events:
+                engine.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms, group)  # type: ignore[arg-type]
         return
-    totals = measure_sources(sources, aws=aws)
+    totals = measure_sources([source for source, _ in sources], aws=aws)
     with _progress_bar() as (bar, task):
         bar.update(task, total=totals.bytes if totals.complete and totals.bytes else None)
-        for count, event in enumerate(events, start=1):
-            engine.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms)  # type: ignore[arg-type]
-            if count % _PROGRESS_EVERY == 0:
-                bar.update(task, completed=stats.bytes_read, files=stats.files_read, events=stats.events)
+        count = 0
+        for group, events in streams:
+            for event in events:
+                engine.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms, group)  # type: ignore[arg-type]
+                count += 1
+                if count % _PROGRESS_EVERY == 0:
+                    bar.update(task, completed=stats.bytes_read, files=stats.files_read, events=stats.events)
         bar.update(task, completed=stats.bytes_read, files=stats.files_read, events=stats.events)
 
 

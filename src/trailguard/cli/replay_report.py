@@ -13,20 +13,15 @@ from rich.table import Table
 from rich.text import Text
 
 from trailguard.engine.aggregates import MINUTE_MS
-from trailguard.engine.alarms import AlarmEvaluator, MetricAlarmDefinition
-from trailguard.engine.metrics import MetricFilterRule
+from trailguard.engine.alarms import AlarmEvaluator
+from trailguard.engine.metrics import CompiledMetricFilter
 from trailguard.engine.replay import ReplayResult
-from trailguard.engine.statistics import compute, parse_statistic
+from trailguard.model import Alarm
+from trailguard.model.constants import COMPARISONS
 from trailguard.sources import Quarantine, SourceStats
 
 __all__ = ["InputSummary", "render_text", "write_replay_document"]
 
-_OPERATOR_SIGNS = {
-    "GreaterThanOrEqualToThreshold": ">=",
-    "GreaterThanThreshold": ">",
-    "LessThanThreshold": "<",
-    "LessThanOrEqualToThreshold": "<=",
-}
 _STATE_STYLES = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
 
 
@@ -64,10 +59,10 @@ class InputSummary:
 
 
 def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
-    definition = evaluator.definition
+    alarm = evaluator.alarm
     return {
-        "name": definition.AlarmName,
-        "metric": {"namespace": definition.Namespace, "name": definition.MetricName},
+        "name": alarm.alarm_name,
+        "metric": {"namespace": alarm.namespace, "name": alarm.metric_name},
         "state": evaluator.state,
         "stateReason": evaluator.state_reason,
         "transitions": [
@@ -136,27 +131,37 @@ def write_replay_document(out: BinaryIO, result: ReplayResult, summary: InputSum
     out.write(b'"window":' + orjson.dumps(window) + b',"input":' + orjson.dumps(summary.as_dict(result)) + b"}\n")
 
 
-def _filter_document(rule: MetricFilterRule, result: ReplayResult) -> dict[str, Any]:
+def _filter_document(compiled: CompiledMetricFilter, result: ReplayResult) -> dict[str, Any]:
+    counters = compiled.counters
     return {
-        "name": rule.filter_name,
-        "pattern": rule.pattern.text,
-        "metric": {"namespace": rule.series.namespace, "name": rule.series.name},
-        "events": result.events,
-        **rule.counters.as_dict(),
+        "name": compiled.filter_name,
+        "logGroup": compiled.log_group_name,
+        "pattern": compiled.pattern.text,
+        "metric": {"namespace": compiled.series.namespace, "name": compiled.series.name},
+        "events": result.events_by_log_group.get(compiled.log_group_name, 0),
+        "matched": counters.matched,
+        "published": counters.published,
+        "defaults": counters.defaults,
+        "nonNumeric": counters.non_numeric,
+        "outOfRange": counters.out_of_range,
+        "missingValue": counters.missing_value,
+        "dimensionless": counters.dimensionless,
+        "disabledAt": iso(counters.disabled_at_ms),
+        "afterDisabled": counters.after_disabled,
     }
 
 
 # ---------------------------------------------------------------- text
 
 
-def describe_alarm(definition: MetricAlarmDefinition) -> str:
-    statistic = definition.ExtendedStatistic or definition.Statistic
-    sign = _OPERATOR_SIGNS.get(definition.ComparisonOperator, definition.ComparisonOperator)
-    m = definition.datapoints_to_alarm
-    n = definition.EvaluationPeriods
+def describe_alarm(alarm: Alarm) -> str:
+    comparison = COMPARISONS.get(alarm.comparison_operator)
+    sign = comparison.sign if comparison is not None else alarm.comparison_operator
+    m = alarm.effective_datapoints_to_alarm
+    n = alarm.evaluation_periods
     return (
-        f"{statistic} of {definition.Namespace}/{definition.MetricName} over {definition.Period} s "
-        f"{sign} {definition.Threshold:g} for {m} of {n} period{'s' if n != 1 else ''}"
+        f"{alarm.statistic_name} of {alarm.namespace}/{alarm.metric_name} over {alarm.period} s "
+        f"{sign} {alarm.threshold:g} for {m} of {n} period{'s' if n != 1 else ''}"
     )
 
 
@@ -194,9 +199,9 @@ def _state(state: str) -> Text:
 
 
 def _render_alarm(console: Console, evaluator: AlarmEvaluator) -> None:
-    definition = evaluator.definition
-    console.rule(Text(definition.AlarmName, style="bold"), align="left")
-    console.print(describe_alarm(definition), style="dim", highlight=False)
+    alarm = evaluator.alarm
+    console.rule(Text(alarm.alarm_name, style="bold"), align="left")
+    console.print(describe_alarm(alarm), style="dim", highlight=False)
     console.print(
         Text.assemble(
             f"{iso(evaluator.created_ms)}  ", _state("INSUFFICIENT_DATA"), "  Unchecked: Initial alarm creation"
@@ -241,7 +246,7 @@ def _render_summary(console: Console, result: ReplayResult) -> None:
         evaluator = outcome.evaluator
         to_alarm = sum(1 for t in evaluator.transitions if t.new_state == "ALARM")
         alarms.add_row(
-            evaluator.definition.AlarmName,
+            evaluator.alarm.alarm_name,
             _state(evaluator.state),
             str(len(evaluator.transitions)),
             str(to_alarm),
@@ -252,7 +257,6 @@ def _render_summary(console: Console, result: ReplayResult) -> None:
     metrics = Table(title="Metrics", title_justify="left")
     for column in ("metric", "dimensions", "minutes with data", "sum", "busiest minute"):
         metrics.add_column(column, justify="left" if column in ("metric", "dimensions") else "right")
-    sum_spec = parse_statistic("Sum")
     for key in result.store.series():
         buckets = result.store.buckets(key, -(2**62), 2**62)
         total = result.store.aggregate(key, -(2**62), 2**62)
@@ -261,7 +265,7 @@ def _render_summary(console: Console, result: ReplayResult) -> None:
             f"{key.namespace}/{key.name}",
             ", ".join(f"{k}={v}" for k, v in key.dimensions) or "-",
             f"{len(buckets):,}",
-            f"{compute(sum_spec, total):g}" if total is not None else "0",
+            f"{total.sum:g}" if total is not None else "0",
             f"{iso(busiest[0] * MINUTE_MS)} ({busiest[1].sum:g})",
         )
     if not result.store.series():

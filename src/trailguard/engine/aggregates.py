@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "MINUTE_MS",
+    "NO_UNIT",
     "Aggregate",
     "MetricSelector",
     "MetricStore",

@@ -1,66 +1,71 @@
-"""Metric filters: turn each log event into the datapoint CloudWatch Logs would publish.
+"""Metric filters at work: turn each log event into the datapoint CloudWatch Logs would publish.
 
-Semantics (cloudwatch-semantics.md §2, corrected by the live probes of §0.5):
+The filter itself is the model's :class:`~trailguard.model.MetricFilter` (validated once, when loaded);
+:class:`CompiledMetricFilter` is that definition compiled for the hot path, plus the counters of what it did.
+The rules, each with its source, are in docs/semantics.md ("Metric filters"):
+
 - a matching event publishes ``metricValue`` — a number, ``$.json.selector``, ``$field`` or ``$N``;
 - a non-matching event publishes ``defaultValue`` when one is set (once per event, not per minute);
 - a matching event whose value field is missing or null publishes the default (if any); a value that
-  is not a number publishes nothing and is counted;
-- an event lacking a dimension value is published to the series without dimensions;
+  is not a number publishes nothing and is counted, as is a number CloudWatch would refuse (beyond ±2^360);
+- an event lacking a dimension value is published to the series without those dimensions;
+- ``emitSystemFieldDimensions`` adds ``@aws.account`` / ``@aws.region`` dimensions: the account and region of
+  the log group (trailguard replays one account's own log group, not a centralised one);
+- a filter that produces 1,000 different dimension name/value pairs within one hour is disabled from then on;
 - every datapoint belongs to the minute of its event's timestamp.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from trailguard.engine.aggregates import MINUTE_MS, SeriesKey
+from trailguard.engine.aggregates import MINUTE_MS, NO_UNIT, SeriesKey
+from trailguard.model import MetricFilter
+from trailguard.model.constants import MAX_DIMENSION_VALUES_PER_HOUR, MAX_METRIC_VALUE_MAGNITUDE
 from trailguard.pattern import CompiledPattern, LogEvent, compile_pattern
-from trailguard.pattern.event import NOT_JSON
-from trailguard.pattern.selectors import MISSING, compile_selector
-from trailguard.pattern.values import NUMBER_LITERAL, number_text
+from trailguard.pattern.references import MISSING, FieldReference, ValueReader, compile_reference, parse_reference
+from trailguard.pattern.values import NUMBER_LITERAL, scalar_text
 
-__all__ = ["FilterCounters", "MetricFilterRule"]
+__all__ = ["CompiledMetricFilter", "FilterCounters", "compile_filter"]
 
-_FIELD_REFERENCE: Final = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_-]*|[1-9][0-9]*)\Z")
+HOUR_MS: Final = 3_600_000
+# Dimension pairs are counted per clock hour of event time. Replays read files roughly in time order but
+# not exactly; hours this far behind the newest one seen are final and their sets are dropped, so memory
+# stays bounded over archives of any length.
+_TRACKED_HOURS_BEHIND: Final = 48
 
 
 @dataclass(slots=True)
 class FilterCounters:
-    """What a filter did with the events it saw; non-numeric values are counted, never silent.
+    """What a filter did with the events it saw; values it could not publish are counted, never silent.
 
     Events that neither match nor earn a default leave no trace here: the caller counts events.
+    ``disabled_at_ms`` is the event time at which the filter hit the dimension-value limit (None: never).
     """
 
     matched: int = 0
     published: int = 0
     defaults: int = 0
     non_numeric: int = 0
+    out_of_range: int = 0
     missing_value: int = 0
     dimensionless: int = 0
+    after_disabled: int = 0
+    disabled_at_ms: int | None = None
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | None]:
         return {name: getattr(self, name) for name in self.__slots__}
 
-
-Extractor = Callable[[LogEvent, Mapping[str, str]], Any]
-
-
-def _extractor(reference: str) -> Extractor:
-    """Read a ``$.selector``, ``$field`` or ``$N`` from an event and its match's extracted values."""
-    if reference.startswith("$."):
-        select = compile_selector(reference)
-
-        def from_json(event: LogEvent, _: Mapping[str, str]) -> Any:
-            document = event.json
-            return MISSING if document is NOT_JSON else select(document)  # type: ignore[arg-type]
-
-        return from_json
-    if _FIELD_REFERENCE.match(reference):
-        return lambda _, extracted: extracted.get(reference, MISSING)
-    raise ValueError(f"not a value reference: {reference!r}")
+    def merge(self, other: FilterCounters) -> None:
+        for name in self.__slots__:
+            if name == "disabled_at_ms":
+                continue
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.disabled_at_ms is not None:
+            mine = self.disabled_at_ms
+            self.disabled_at_ms = other.disabled_at_ms if mine is None else min(mine, other.disabled_at_ms)
 
 
 def _as_number(value: Any) -> float | None:
@@ -73,79 +78,106 @@ def _as_number(value: Any) -> float | None:
 
 
 def _as_dimension(value: Any) -> str | None:
-    kind = type(value)
-    if kind is str:
-        return value if value else None
-    if kind is int or kind is float:
-        return number_text(value)
-    if kind is bool:
+    if value is True or value is False:
         return "true" if value else "false"
-    return None
+    text = scalar_text(value)
+    return text if text else None  # an empty string is no dimension value
 
 
-class MetricFilterRule:
-    """One PutMetricFilter definition, compiled: ``publish(event, timestamp_ms, sink)`` per event."""
+class _DimensionLimit:
+    """CloudWatch Logs' limit on different dimension name/value pairs a filter may produce within one hour."""
+
+    __slots__ = ("_hours", "_newest_hour")
+
+    def __init__(self) -> None:
+        self._hours: dict[int, set[tuple[str, str]]] = {}
+        self._newest_hour = 0
+
+    def admits(self, pairs: tuple[tuple[str, str], ...], timestamp_ms: int) -> bool:
+        """Record ``pairs`` in their hour; False when they bring it to the limit (the filter is disabled)."""
+        hour = timestamp_ms // HOUR_MS
+        seen = self._hours.get(hour)
+        if seen is None:
+            if hour > self._newest_hour:
+                self._newest_hour = hour
+                horizon = hour - _TRACKED_HOURS_BEHIND
+                for old in [h for h in self._hours if h < horizon]:
+                    del self._hours[old]
+            seen = self._hours[hour] = set()
+        new = [pair for pair in pairs if pair not in seen]
+        if not new:
+            return True
+        if len(seen) + len(new) >= MAX_DIMENSION_VALUES_PER_HOUR:
+            return False
+        seen.update(new)
+        return True
+
+
+class CompiledMetricFilter:
+    """One metric filter compiled: ``publish(event, timestamp_ms, sink)`` per event of its log group."""
 
     __slots__ = (
+        "_dimension_limit",
         "_dimensions",
         "_literal_value",
         "_needs_extracted",
+        "_system_dimensions",
         "_value",
         "counters",
-        "default_value",
-        "filter_name",
-        "log_group_name",
+        "definition",
         "pattern",
         "series",
     )
 
     def __init__(
         self,
+        definition: MetricFilter,
         *,
-        filter_name: str,
-        filter_pattern: str | CompiledPattern,
-        metric_name: str,
-        metric_namespace: str,
-        metric_value: str,
-        default_value: float | None = None,
-        dimensions: Mapping[str, str] | None = None,
-        unit: str | None = None,
-        log_group_name: str = "",
+        account_id: str,
+        region: str,
+        pattern: CompiledPattern | None = None,
     ) -> None:
-        self.filter_name = filter_name
-        self.log_group_name = log_group_name
-        self.pattern = (
-            filter_pattern if isinstance(filter_pattern, CompiledPattern) else compile_pattern(filter_pattern)
+        self.definition = definition
+        self.pattern = pattern if pattern is not None else compile_pattern(definition.filter_pattern)
+        transformation = definition.metric_transformation
+        system_values = {"@aws.account": account_id, "@aws.region": region}
+        self._system_dimensions = tuple((name, system_values[name]) for name in definition.emit_system_field_dimensions)
+        self.series = SeriesKey(
+            transformation.metric_namespace,
+            transformation.metric_name,
+            self._system_dimensions,
+            transformation.unit or NO_UNIT,
         )
-        self.default_value = default_value
-        self.series = SeriesKey(metric_namespace, metric_name, (), unit or "None")
-        literal = _as_number(metric_value) if not metric_value.startswith("$") else None
-        self._literal_value = literal
-        self._value: Extractor | None = None if literal is not None else _extractor(metric_value)
-        self._dimensions = tuple(sorted((name, _extractor(ref)) for name, ref in (dimensions or {}).items()))
+        value_text = transformation.metric_value
+        value_reference = None if NUMBER_LITERAL.match(value_text) else parse_reference(value_text)
+        self._literal_value = float(value_text) if value_reference is None else None
+        self._value: ValueReader | None = None if value_reference is None else compile_reference(value_reference)
+        dimension_references = [(name, parse_reference(text)) for name, text in transformation.dimensions]
+        self._dimensions = tuple(
+            sorted((name, compile_reference(reference)) for name, reference in dimension_references)
+        )
+        references = [reference for _, reference in dimension_references]
+        if value_reference is not None:
+            references.append(value_reference)
+        self._dimension_limit = _DimensionLimit() if self._dimensions else None
         # Only $field / $N references need a delimited match's extracted values; a literal value or $.json
         # selectors do not, so the pattern's verdict alone (often already known to the caller) suffices.
-        references = [metric_value, *(dimensions or {}).values()]
         self._needs_extracted = self.pattern.family == "delimited" and any(
-            _FIELD_REFERENCE.match(reference) for reference in references
+            isinstance(reference, FieldReference) for reference in references
         )
         self.counters = FilterCounters()
 
-    @classmethod
-    def from_api_dict(cls, definition: Mapping[str, Any]) -> MetricFilterRule:
-        """Build from the PutMetricFilter request shape (one metricTransformation)."""
-        (transformation,) = definition["metricTransformations"]
-        return cls(
-            filter_name=definition["filterName"],
-            filter_pattern=definition.get("filterPattern", ""),
-            log_group_name=definition.get("logGroupName", ""),
-            metric_name=transformation["metricName"],
-            metric_namespace=transformation["metricNamespace"],
-            metric_value=transformation["metricValue"],
-            default_value=transformation.get("defaultValue"),
-            dimensions=transformation.get("dimensions"),
-            unit=transformation.get("unit"),
-        )
+    @property
+    def default_value(self) -> float | None:
+        return self.definition.metric_transformation.default_value
+
+    @property
+    def filter_name(self) -> str:
+        return self.definition.filter_name
+
+    @property
+    def log_group_name(self) -> str:
+        return self.definition.log_group_name
 
     def publish(
         self,
@@ -160,6 +192,9 @@ class MetricFilterRule:
         tests many filters' patterns at once); otherwise the pattern is tested here.
         """
         counters = self.counters
+        if counters.disabled_at_ms is not None:
+            counters.after_disabled += 1
+            return
         minute = timestamp_ms - timestamp_ms % MINUTE_MS
         extracted: Mapping[str, str] = {}
         if self._needs_extracted and matched is not False:
@@ -170,9 +205,10 @@ class MetricFilterRule:
         elif matched is None:
             matched = self.pattern.test_event(event)
         if not matched:
-            if self.default_value is not None:
+            default = self.default_value
+            if default is not None:
                 counters.defaults += 1
-                sink(self.series, minute, self.default_value)
+                sink(self.series, minute, default)
             return
         counters.matched += 1
         value = self._literal_value
@@ -181,27 +217,46 @@ class MetricFilterRule:
             raw = self._value(event, extracted)
             if raw is MISSING or raw is None:
                 counters.missing_value += 1
-                if self.default_value is None:
-                    return
                 value = self.default_value
+                if value is None:
+                    return
             else:
                 value = _as_number(raw)
                 if value is None:
                     counters.non_numeric += 1
                     return
+                if not abs(value) <= MAX_METRIC_VALUE_MAGNITUDE:
+                    counters.out_of_range += 1
+                    return
         series = self.series
         if self._dimensions:
-            series = self._series_for(event, extracted)
+            found = self._series_for(event, extracted, timestamp_ms)
+            if found is None:
+                counters.disabled_at_ms = timestamp_ms
+                counters.after_disabled += 1
+                return
+            series = found
         counters.published += 1
         sink(series, minute, value)
 
-    def _series_for(self, event: LogEvent, extracted: Mapping[str, str]) -> SeriesKey:
-        values = []
-        for name, extract in self._dimensions:
-            value = _as_dimension(extract(event, extracted))
+    def _series_for(self, event: LogEvent, extracted: Mapping[str, str], timestamp_ms: int) -> SeriesKey | None:
+        """The series the event's dimension values name, or None when they disable the filter."""
+        values: list[tuple[str, str]] = []
+        for name, read in self._dimensions:
+            value = _as_dimension(read(event, extracted))
             if value is None:
                 # An event without a dimension value is counted in the series without dimensions.
                 self.counters.dimensionless += 1
                 return self.series
             values.append((name, value))
-        return SeriesKey(self.series.namespace, self.series.name, tuple(values), self.series.unit)
+        pairs = tuple(values)
+        assert self._dimension_limit is not None
+        if not self._dimension_limit.admits(pairs, timestamp_ms):
+            return None
+        base = self.series
+        return SeriesKey(base.namespace, base.name, base.dimensions + pairs, base.unit)
+
+
+def compile_filter(definition: MetricFilter, *, account_id: str, region: str) -> CompiledMetricFilter:
+    """Compile a validated metric filter for an account's log group in ``region``."""
+    return CompiledMetricFilter(definition, account_id=account_id, region=region)

@@ -13,12 +13,10 @@ Message: a JSON document, keys in AWS's order::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from trailguard.engine.formatting import aws_json, json_timestamp
-
-if TYPE_CHECKING:
-    from trailguard.engine.alarms import MetricAlarmDefinition
+from trailguard.model import Alarm
 
 __all__ = ["REGION_NAMES", "Notification", "alarm_arn", "build_notification", "notification_message", "region_name"]
 
@@ -99,30 +97,29 @@ def _statistic_upper(statistic: str) -> str:
     return "".join(out)
 
 
-def trigger(definition: MetricAlarmDefinition) -> dict[str, Any]:
-    d = definition
-    out: dict[str, Any] = {"MetricName": d.MetricName, "Namespace": d.Namespace}
-    if d.Statistic is not None:
+def trigger(alarm: Alarm) -> dict[str, Any]:
+    out: dict[str, Any] = {"MetricName": alarm.metric_name, "Namespace": alarm.namespace}
+    if alarm.statistic is not None:
         out["StatisticType"] = "Statistic"
-        out["Statistic"] = _statistic_upper(d.Statistic)
+        out["Statistic"] = _statistic_upper(alarm.statistic)
     else:
         out["StatisticType"] = "ExtendedStatistic"
-        out["ExtendedStatistic"] = d.ExtendedStatistic
-    out["Unit"] = d.Unit
-    out["Dimensions"] = [{"value": v, "name": n} for n, v in d.Dimensions]
-    out["Period"] = d.Period
-    out["EvaluationPeriods"] = d.EvaluationPeriods
-    if d.DatapointsToAlarm is not None:
-        out["DatapointsToAlarm"] = d.DatapointsToAlarm
-    out["ComparisonOperator"] = d.ComparisonOperator
-    out["Threshold"] = d.Threshold
-    out["TreatMissingData"] = d.TreatMissingData or ""
-    out["EvaluateLowSampleCountPercentile"] = d.EvaluateLowSampleCountPercentile or ""
+        out["ExtendedStatistic"] = alarm.extended_statistic
+    out["Unit"] = alarm.unit
+    out["Dimensions"] = [{"value": v, "name": n} for n, v in alarm.dimension_pairs]
+    out["Period"] = alarm.period
+    out["EvaluationPeriods"] = alarm.evaluation_periods
+    if alarm.datapoints_to_alarm is not None:
+        out["DatapointsToAlarm"] = alarm.datapoints_to_alarm
+    out["ComparisonOperator"] = alarm.comparison_operator
+    out["Threshold"] = float(alarm.threshold)
+    out["TreatMissingData"] = alarm.treat_missing_data or ""
+    out["EvaluateLowSampleCountPercentile"] = alarm.evaluate_low_sample_count_percentile or ""
     return out
 
 
 def notification_message(
-    definition: MetricAlarmDefinition,
+    alarm: Alarm,
     *,
     region: str,
     account_id: str,
@@ -133,28 +130,27 @@ def notification_message(
     configuration_updated_ms: int,
 ) -> dict[str, Any]:
     """The message document (a dict in AWS's key order; ``aws_json`` renders it)."""
-    d = definition
     return {
-        "AlarmName": d.AlarmName,
-        "AlarmDescription": d.AlarmDescription,
+        "AlarmName": alarm.alarm_name,
+        "AlarmDescription": alarm.alarm_description,
         "AWSAccountId": account_id,
         "AlarmConfigurationUpdatedTimestamp": json_timestamp(configuration_updated_ms),
         "NewStateValue": new_state,
         "NewStateReason": reason,
         "StateChangeTime": json_timestamp(at_ms),
         "Region": region_name(region),
-        "AlarmArn": alarm_arn(region, account_id, d.AlarmName),
+        "AlarmArn": alarm_arn(region, account_id, alarm.alarm_name),
         "OldStateValue": old_state,
         "ActionExecutedAfterMuteWindow": False,
-        "OKActions": list(d.OKActions),
-        "AlarmActions": list(d.AlarmActions),
-        "InsufficientDataActions": list(d.InsufficientDataActions),
-        "Trigger": trigger(d),
+        "OKActions": list(alarm.ok_actions),
+        "AlarmActions": list(alarm.alarm_actions),
+        "InsufficientDataActions": list(alarm.insufficient_data_actions),
+        "Trigger": trigger(alarm),
     }
 
 
 def build_notification(
-    definition: MetricAlarmDefinition,
+    alarm: Alarm,
     *,
     region: str,
     account_id: str,
@@ -166,7 +162,7 @@ def build_notification(
     topic_arns: tuple[str, ...],
 ) -> Notification:
     message = notification_message(
-        definition,
+        alarm,
         region=region,
         account_id=account_id,
         old_state=old_state,
@@ -175,5 +171,5 @@ def build_notification(
         at_ms=at_ms,
         configuration_updated_ms=configuration_updated_ms,
     )
-    subject = f'{new_state}: "{definition.AlarmName}" in {region_name(region)}'
+    subject = f'{new_state}: "{alarm.alarm_name}" in {region_name(region)}'
     return Notification(at_ms, topic_arns, subject, aws_json(message))

@@ -32,17 +32,15 @@ newest first, numbers as Java doubles, times as the bucket start (dd/MM/yy HH:mm
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from trailguard.engine.decision import Datapoint, Decision, Rule, StateValue
 from trailguard.engine.formatting import java_double, json_timestamp, reason_timestamp
-
-if TYPE_CHECKING:
-    from trailguard.engine.alarms import MetricAlarmDefinition
+from trailguard.model import Alarm
+from trailguard.model.constants import COMPARISONS
 
 __all__ = [
     "INITIAL_REASON",
-    "OPERATOR_TEXT",
     "history_data_for_state_update",
     "state_reason",
     "state_reason_data",
@@ -50,12 +48,6 @@ __all__ = [
 
 INITIAL_REASON: Final = "Unchecked: Initial alarm creation"
 
-OPERATOR_TEXT: Final = {
-    "GreaterThanOrEqualToThreshold": "greater than or equal to",
-    "GreaterThanThreshold": "greater than",
-    "LessThanThreshold": "less than",
-    "LessThanOrEqualToThreshold": "less than or equal to",
-}
 
 #: From this many listed datapoints on, AWS moves them to "The most recent datapoints ..." (5 shown).
 LIST_FORM_FROM: Final = 5
@@ -78,10 +70,10 @@ def _filler_label(treat_missing_data: str) -> str:
     return "Breaching" if treat_missing_data == "breaching" else "NonBreaching"
 
 
-def state_reason(definition: MetricAlarmDefinition, decision: Decision) -> str:
+def state_reason(alarm: Alarm, decision: Decision) -> str:
     """The StateReason for a transition that ``decision`` causes."""
-    n = definition.EvaluationPeriods
-    treat = definition.treat_missing_data
+    n = alarm.evaluation_periods
+    treat = alarm.effective_treat_missing_data
     if decision.rule is Rule.ALL_MISSING:
         if decision.outcome is StateValue.INSUFFICIENT_DATA:
             return f"Insufficient Data: {n} datapoint{_s(n)} {_was(n)} unknown."
@@ -99,20 +91,20 @@ def state_reason(definition: MetricAlarmDefinition, decision: Decision) -> str:
         listed = list(decision.evaluated)
         breaching_listed = not to_alarm
     k = len(listed)
-    verb = f"{_was(k)} {'' if breaching_listed else 'not '}{OPERATOR_TEXT[definition.ComparisonOperator]}"
-    threshold = f"the threshold ({java_double(definition.Threshold)})"
+    verb = f"{_was(k)} {'' if breaching_listed else 'not '}{COMPARISONS[alarm.comparison_operator].words}"
+    threshold = f"the threshold ({java_double(alarm.threshold)})"
     filled = ""
     if decision.fillers:
         f = decision.fillers
         filled = f" and {f} missing datapoint{_s(f)} {_was(f)} treated as [{_filler_label(treat)}]"
     items = ", ".join(_item(p) for p in listed[:LIST_FORM_FROM])
-    long_form = definition.DatapointsToAlarm is not None
+    long_form = alarm.datapoints_to_alarm is not None
     if long_form:
         head = f"Threshold Crossed: {k} out of the last {n} datapoints"
     else:
         head = f"Threshold Crossed: {k} datapoint{_s(k)}"
     if long_form:
-        m = definition.datapoints_to_alarm
+        m = alarm.effective_datapoints_to_alarm
         minimum, direction = (m, "OK -> ALARM") if breaching_listed else (n - m + 1, "ALARM -> OK")
         tail = f" (minimum {minimum} datapoint{_s(minimum)} for {direction} transition)"
     else:
@@ -125,7 +117,7 @@ def state_reason(definition: MetricAlarmDefinition, decision: Decision) -> str:
     return f"{head} [{items}] {verb} {threshold}{filled}{tail}."
 
 
-def state_reason_data(definition: MetricAlarmDefinition, decision: Decision, query_ms: int) -> dict[str, Any]:
+def state_reason_data(alarm: Alarm, decision: Decision, query_ms: int) -> dict[str, Any]:
     """StateReasonData (as a dict in AWS's key order; serialise with ``formatting.aws_json``).
 
     ``startDate`` is the oldest evaluated datapoint, ``recentDatapoints`` the evaluated values
@@ -136,12 +128,12 @@ def state_reason_data(definition: MetricAlarmDefinition, decision: Decision, que
     evaluated = decision.evaluated
     if evaluated:
         out["startDate"] = json_timestamp(min(p.timestamp_ms for p in evaluated))
-    if definition.Unit is not None:
-        out["unit"] = definition.Unit
-    out["statistic"] = definition.statistic_name
-    out["period"] = definition.Period
+    if alarm.unit is not None:
+        out["unit"] = alarm.unit
+    out["statistic"] = alarm.statistic_name
+    out["period"] = alarm.period
     out["recentDatapoints"] = [p.value for p in sorted(evaluated, key=lambda p: p.timestamp_ms)]
-    out["threshold"] = definition.Threshold
+    out["threshold"] = float(alarm.threshold)
     if evaluated:
         out["evaluatedDatapoints"] = [
             {"timestamp": json_timestamp(p.timestamp_ms), "sampleCount": float(p.sample_count), "value": p.value}

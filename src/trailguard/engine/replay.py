@@ -3,8 +3,9 @@
 Two phases, so that input order does not matter (CloudTrail files overlap in time, and records inside
 a file are not sorted):
 
-1. ``add(event, timestamp_ms)`` for every event: each metric filter publishes into per-minute
-   mergeable aggregates (a ``MetricStore``). Replays of separate inputs can be merged exactly with
+1. ``add(event, timestamp_ms, log_group)`` for every event: each metric filter of that log group (and only
+   those: a metric filter belongs to one log group) publishes into per-minute mergeable aggregates (a
+   ``MetricStore``). Replays of separate inputs can be merged exactly with
    ``merge``, so the work can later be split across processes and machines.
 2. ``finish()`` creates every alarm at the start of the replay window and evaluates it every minute
    of event time until the window ends — by default until every alarm has settled after the last
@@ -13,12 +14,14 @@ a file are not sorted):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trailguard.engine.aggregates import MINUTE_MS, MetricStore
-from trailguard.engine.alarms import AlarmEvaluator, MetricAlarmDefinition, evaluation_range
-from trailguard.engine.metrics import MetricFilterRule
+from trailguard.engine.alarms import AlarmEvaluator, evaluation_range
+from trailguard.engine.metrics import CompiledMetricFilter, compile_filter
+from trailguard.model import Alarm, MetricFilter
 from trailguard.pattern import LogEvent, PatternSet
 
 __all__ = ["AlarmOutcome", "Replay", "ReplayResult"]
@@ -28,7 +31,7 @@ __all__ = ["AlarmOutcome", "Replay", "ReplayResult"]
 class AlarmOutcome:
     """One alarm after a replay: its evaluator holds state, transitions, history and notifications."""
 
-    definition: MetricAlarmDefinition
+    alarm: Alarm
     evaluator: AlarmEvaluator
 
 
@@ -36,13 +39,14 @@ class AlarmOutcome:
 class ReplayResult:
     alarms: list[AlarmOutcome]
     store: MetricStore
-    filters: list[MetricFilterRule]
+    filters: list[CompiledMetricFilter]
     start_ms: int | None  # alarms were created here (None: no event in the window)
     end_ms: int | None  # and evaluated up to here
     first_event_ms: int | None
     last_event_ms: int | None
     events: int
     outside_window: int
+    events_by_log_group: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -51,34 +55,58 @@ class _Window:
     last_ms: int | None = None
     events: int = 0
     outside: int = 0
+    by_log_group: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class _LogGroupFilters:
+    """The filters of one log group, tested together: a metric filter sees only its own log group's events."""
+
+    filters: tuple[CompiledMetricFilter, ...]
+    patterns: PatternSet
+    with_default: tuple[int, ...]  # positions of the filters that publish a default on non-matching events
 
 
 class Replay:
-    """Metric filters and alarms over a stream of events with their event times."""
+    """Metric filters and alarms over a stream of events with their event times and log groups."""
 
     def __init__(
         self,
-        filters: Sequence[MetricFilterRule],
-        alarms: Sequence[MetricAlarmDefinition],
+        filters: Sequence[MetricFilter],
+        alarms: Sequence[Alarm],
         *,
         region: str,
         account_id: str,
         start_ms: int | None = None,
         end_ms: int | None = None,
     ) -> None:
-        self.filters = list(filters)
+        self.filters = [compile_filter(f, account_id=account_id, region=region) for f in filters]
         self.alarms = list(alarms)
         self.region = region
         self.account_id = account_id
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.store = MetricStore()
-        self._patterns = PatternSet([f.pattern for f in self.filters])
-        self._with_default = tuple(i for i, f in enumerate(self.filters) if f.default_value is not None)
+        by_group: dict[str, list[CompiledMetricFilter]] = {}
+        for compiled in self.filters:
+            by_group.setdefault(compiled.log_group_name, []).append(compiled)
+        self._groups = {
+            name: _LogGroupFilters(
+                tuple(members),
+                PatternSet([f.pattern for f in members]),
+                tuple(i for i, f in enumerate(members) if f.default_value is not None),
+            )
+            for name, members in by_group.items()
+        }
         self._window = _Window()
 
-    def add(self, event: LogEvent, timestamp_ms: int) -> None:
-        """Publish one event's datapoints. Events outside [start, end) are counted and ignored."""
+    @property
+    def log_groups(self) -> tuple[str, ...]:
+        """The log groups the filters belong to, in the order their first filter was given."""
+        return tuple(self._groups)
+
+    def add(self, event: LogEvent, timestamp_ms: int, log_group: str) -> None:
+        """Publish one event of ``log_group``. Events outside [start, end) are counted and ignored."""
         window = self._window
         if (self.start_ms is not None and timestamp_ms < self.start_ms) or (
             self.end_ms is not None and timestamp_ms >= self.end_ms
@@ -86,17 +114,21 @@ class Replay:
             window.outside += 1
             return
         window.events += 1
+        window.by_log_group[log_group] += 1
         if window.first_ms is None or timestamp_ms < window.first_ms:
             window.first_ms = timestamp_ms
         if window.last_ms is None or timestamp_ms > window.last_ms:
             window.last_ms = timestamp_ms
-        hits = self._patterns.matches(event)
+        group = self._groups.get(log_group)
+        if group is None:
+            return  # no filter on this log group: the event still counts as seen
+        hits = group.patterns.matches(event)
         publish = self.store.publish
-        filters = self.filters
+        filters = group.filters
         # Only matches and defaults publish anything: other filters need not see the event at all.
         for position in hits:
             filters[position].publish(event, timestamp_ms, publish, True)
-        for position in self._with_default:
+        for position in group.with_default:
             if position not in hits:
                 filters[position].publish(event, timestamp_ms, publish, False)
 
@@ -110,16 +142,15 @@ class Replay:
                 mine.last_ms = ms if mine.last_ms is None else max(mine.last_ms, ms)
         mine.events += theirs.events
         mine.outside += theirs.outside
-        for rule, other_rule in zip(self.filters, other.filters, strict=True):
-            for name, value in other_rule.counters.as_dict().items():
-                setattr(rule.counters, name, getattr(rule.counters, name) + value)
+        mine.by_log_group.update(theirs.by_log_group)
+        for compiled, other_compiled in zip(self.filters, other.filters, strict=True):
+            compiled.counters.merge(other_compiled.counters)
 
     def settle_ms(self) -> int:
         """How long after the last event an alarm can still change state without new data."""
         longest = 0
         for alarm in self.alarms:
-            period_ms = alarm.Period * 1000
-            longest = max(longest, (evaluation_range(alarm.EvaluationPeriods) + 1) * period_ms)
+            longest = max(longest, (evaluation_range(alarm.evaluation_periods) + 1) * alarm.period * 1000)
         return longest + 2 * MINUTE_MS
 
     def finish(self) -> ReplayResult:
@@ -132,12 +163,12 @@ class Replay:
             end = start + self.settle_ms()  # --from without events: alarms still start and settle
         outcomes: list[AlarmOutcome] = []
         if start is not None and end is not None:
-            for definition in self.alarms:
+            for alarm in self.alarms:
                 evaluator = AlarmEvaluator(
-                    definition, self.store, region=self.region, account_id=self.account_id, created_ms=start
+                    alarm, self.store, region=self.region, account_id=self.account_id, created_ms=start
                 )
                 evaluator.advance(end)
-                outcomes.append(AlarmOutcome(definition, evaluator))
+                outcomes.append(AlarmOutcome(alarm, evaluator))
         return ReplayResult(
             alarms=outcomes,
             store=self.store,
@@ -148,6 +179,7 @@ class Replay:
             last_event_ms=window.last_ms,
             events=window.events,
             outside_window=window.outside,
+            events_by_log_group=dict(window.by_log_group),
         )
 
 

@@ -1,10 +1,9 @@
 """CloudWatch statistics over an :class:`~trailguard.engine.aggregates.Aggregate`.
 
-Simple statistics: SampleCount, Average, Sum, Minimum, Maximum.
-Extended statistics: ``pNN``; ``tmNN``/``TM(..)`` trimmed mean; ``wmNN``/``WM(..)`` winsorized mean;
-``tcNN``/``TC(..)`` trimmed count; ``tsNN``/``TS(..)`` trimmed sum; ``IQM``; ``PR(n:m)`` percentile rank.
+The statistic grammar (names, :class:`~trailguard.model.statistics.StatisticSpec`) is defined once, in
+:mod:`trailguard.model.statistics`; this module computes a parsed statistic over per-minute aggregates.
 
-Definitions (CloudWatch "Statistics definitions" and the choices documented in compatibility.md):
+Definitions ("CloudWatch statistics definitions" and the choices documented in docs/compatibility.md):
 
 * Percentile pX is the nearest-rank percentile: with the n samples sorted ascending, the sample at
   rank max(1, ceil(X/100 * n)). It is always a published value ("p99 is the maximum value of the
@@ -25,163 +24,13 @@ depend on the order in which samples or partial aggregates were merged.
 from __future__ import annotations
 
 import math
-import re
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import Enum
 from fractions import Fraction
 
 from trailguard.engine.aggregates import Aggregate
+from trailguard.model.statistics import Kind, StatisticSpec
 
-__all__ = [
-    "SIMPLE_STATISTICS",
-    "Bound",
-    "InvalidStatisticError",
-    "Kind",
-    "StatisticSpec",
-    "compute",
-    "compute_parts",
-    "is_low_sample_count",
-    "parse_extended_statistic",
-    "parse_statistic",
-]
-
-SIMPLE_STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
-
-
-class InvalidStatisticError(ValueError):
-    """The text is not a statistic CloudWatch accepts."""
-
-
-class Kind(Enum):
-    SAMPLE_COUNT = "SampleCount"
-    AVERAGE = "Average"
-    SUM = "Sum"
-    MINIMUM = "Minimum"
-    MAXIMUM = "Maximum"
-    PERCENTILE = "p"
-    TRIMMED_MEAN = "TM"
-    WINSORIZED_MEAN = "WM"
-    TRIMMED_COUNT = "TC"
-    TRIMMED_SUM = "TS"
-    PERCENTILE_RANK = "PR"
-
-
-_SIMPLE_KINDS = {k.value: k for k in (Kind.SAMPLE_COUNT, Kind.AVERAGE, Kind.SUM, Kind.MINIMUM, Kind.MAXIMUM)}
-_TRIM_KINDS = {"TM": Kind.TRIMMED_MEAN, "WM": Kind.WINSORIZED_MEAN, "TC": Kind.TRIMMED_COUNT, "TS": Kind.TRIMMED_SUM}
-
-
-@dataclass(frozen=True, slots=True)
-class Bound:
-    """One boundary of a range statistic: a percentage (0-100) or an absolute metric value."""
-
-    value: Fraction
-    percent: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StatisticSpec:
-    """A parsed statistic. ``name`` is the text as written (what AWS echoes back)."""
-
-    name: str
-    kind: Kind
-    percentile: Fraction | None = None  # for PERCENTILE, 0..100
-    lower: Bound | None = None
-    upper: Bound | None = None
-
-    @property
-    def extended(self) -> bool:
-        return self.kind not in _SIMPLE_KINDS.values()
-
-
-# A number with at most 10 decimal places, as the CloudWatch syntax allows.
-_NUM = r"\d+(?:\.\d{1,10})?"
-# An absolute boundary is a metric value: sign and exponent allowed (as the config validator does).
-_VALUE = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
-_BOUND = rf"(?:{_NUM}%|{_VALUE})"
-_SHORT_RE = re.compile(rf"(p|tm|wm|tc|ts)({_NUM})")
-_RANGE_RE = re.compile(rf"(TM|WM|TC|TS|PR)\(({_BOUND})?:({_BOUND})?\)")
-_MAX_DOUBLE = Fraction(sys.float_info.max)
-_HUNDRED = Fraction(100)
-
-
-def _percent(text: str, whole: str) -> Fraction:
-    value = Fraction(text)
-    if value > _HUNDRED:
-        raise InvalidStatisticError(f"{whole!r}: percentage {text} is above 100")
-    return value
-
-
-def _absolute(text: str) -> Fraction:
-    """An absolute boundary as the double it denotes, so a published 0.005 equals a boundary written
-    0.005. Beyond the double range it is clamped to +-max double, which no finite sample exceeds."""
-    value = float(text)
-    if math.isinf(value):
-        return _MAX_DOUBLE if value > 0 else -_MAX_DOUBLE
-    return Fraction(value)
-
-
-def parse_extended_statistic(name: str) -> StatisticSpec:
-    """Parse and validate an ExtendedStatistic name.
-
-    Accepted (case-sensitive, as documented): ``pX`` (0 <= X <= 100), ``tmX``/``wmX``/``tcX``/``tsX``
-    (0 <= X <= 100, meaning ``TM(:X%)`` etc.), ``TM|WM|TC|TS(a%:b%)`` with 0 <= a < b <= 100 and
-    either side optional, ``TM|WM|TC|TS(a:b)`` and ``PR(a:b)`` with absolute values a < b (either
-    side optional), and ``IQM``. Percentages carry at most 10 decimal places; absolute values may
-    have a sign and an exponent. The two boundaries of one range are both percentages or both
-    absolute values. This accepts a superset of what PutMetricAlarm documents (which lists
-    ``TM(X%:X%)`` with 10 <= X <= 90); the narrower check belongs to the config validator.
-    """
-    if not isinstance(name, str):
-        raise InvalidStatisticError(f"statistic must be a string, got {type(name).__name__}")
-    if name == "IQM":
-        return StatisticSpec(name, Kind.TRIMMED_MEAN, None, Bound(Fraction(25), True), Bound(Fraction(75), True))
-    m = _SHORT_RE.fullmatch(name)
-    if m:
-        prefix, num = m.groups()
-        value = _percent(num, name)
-        if prefix == "p":
-            return StatisticSpec(name, Kind.PERCENTILE, value)
-        return StatisticSpec(name, _TRIM_KINDS[prefix.upper()], None, None, Bound(value, True))
-    m = _RANGE_RE.fullmatch(name)
-    if m:
-        prefix, lo_text, hi_text = m.groups()
-        if lo_text is None and hi_text is None:
-            raise InvalidStatisticError(f"{name!r}: a range needs at least one boundary")
-        texts = [t for t in (lo_text, hi_text) if t is not None]
-        percents = {t.endswith("%") for t in texts}
-        if len(percents) > 1:
-            raise InvalidStatisticError(f"{name!r}: both boundaries must be percentages or both absolute values")
-        percent = percents.pop()
-        if percent and prefix == "PR":
-            raise InvalidStatisticError(f"{name!r}: percentile rank boundaries are metric values, not percentages")
-        if (
-            lo_text is not None
-            and hi_text is not None
-            and not Fraction(lo_text.rstrip("%")) < Fraction(hi_text.rstrip("%"))
-        ):
-            raise InvalidStatisticError(f"{name!r}: the lower boundary must be below the upper boundary")
-        bounds: list[Bound | None] = []
-        for t in (lo_text, hi_text):
-            if t is None:
-                bounds.append(None)
-            elif percent:
-                bounds.append(Bound(_percent(t[:-1], name), True))
-            else:
-                bounds.append(Bound(_absolute(t), False))
-        lower, upper = bounds
-        kind = Kind.PERCENTILE_RANK if prefix == "PR" else _TRIM_KINDS[prefix]
-        return StatisticSpec(name, kind, None, lower, upper)
-    raise InvalidStatisticError(f"{name!r} is not a valid extended statistic")
-
-
-def parse_statistic(name: str) -> StatisticSpec:
-    """Parse a simple statistic name (``Sum`` ...) or an extended one (``p99`` ...)."""
-    kind = _SIMPLE_KINDS.get(name) if isinstance(name, str) else None
-    if kind is not None:
-        return StatisticSpec(name, kind)
-    return parse_extended_statistic(name)
+__all__ = ["compute", "compute_parts", "is_low_sample_count"]
 
 
 def is_low_sample_count(spec: StatisticSpec, sample_count: int) -> bool:

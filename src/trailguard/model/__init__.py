@@ -23,20 +23,20 @@ from trailguard.model.constants import (
     DEFAULT_REGION,
     SNS_PROTOCOLS,
     STANDARD_UNITS,
-    STATISTICS,
 )
 from trailguard.model.metric_filter import MetricFilter, MetricTransformation, metric_value_problem
 from trailguard.model.monitor import Monitor
 from trailguard.model.problems import ConfigError, Problem, Severity
+from trailguard.model.statistics import SIMPLE_STATISTICS, StatisticSpec, parse_statistic
 from trailguard.model.topic import Subscription, Topic, endpoint_problem
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_LOG_GROUP_NAME",
     "DEFAULT_REGION",
+    "SIMPLE_STATISTICS",
     "SNS_PROTOCOLS",
     "STANDARD_UNITS",
-    "STATISTICS",
     "Alarm",
     "Arn",
     "ConfigError",
@@ -49,6 +49,7 @@ __all__ = [
     "Monitor",
     "Problem",
     "Severity",
+    "StatisticSpec",
     "Subscription",
     "Tag",
     "Topic",
@@ -58,5 +59,6 @@ __all__ = [
     "metric_value_problem",
     "parse_arn",
     "parse_config",
+    "parse_statistic",
     "percentile",
 ]

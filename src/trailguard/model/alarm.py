@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from trailguard.model.common import MetricId, is_sns_topic_arn, parse_arn
@@ -18,11 +17,19 @@ from trailguard.model.constants import (
     MAX_EVALUATION_SECONDS,
     MAX_EVALUATION_SECONDS_SHORT_PERIOD,
     STANDARD_UNITS,
-    STATISTICS,
     TREAT_MISSING_DATA,
 )
 from trailguard.model.nodes import Node, from_python
 from trailguard.model.problems import ConfigError
+from trailguard.model.statistics import (
+    SIMPLE_STATISTICS,
+    InvalidStatisticError,
+    Kind,
+    StatisticSpec,
+    alarm_statistic_problem,
+    parse_extended_statistic,
+    parse_statistic,
+)
 from trailguard.model.validation import Checker, item_path, key_path, quote
 
 __all__ = [
@@ -84,56 +91,20 @@ _IGNORED_WITH_WARNING = {
 }
 
 _PERIOD_ALLOWED = "10, 20, 30, or a multiple of 60"
-_NUMBER = r"\d{1,3}(?:\.\d{1,10})?"
-_PERCENTILE = re.compile(rf"p({_NUMBER})\Z")
-_SHORT_TRIMMED = re.compile(rf"(tm|tc|ts|wm)({_NUMBER})\Z")
-_TRIMMED_RANGE = re.compile(rf"(TM|TC|TS|WM)\(({_NUMBER})%:({_NUMBER})%\)\Z")
-_PERCENTILE_RANK = re.compile(r"PR\(([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)?:([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)?\)\Z")
-_EXTENDED_FORMS = (
-    "pNN (0 to 100, up to 10 decimals), tmNN, tcNN, tsNN, wmNN, IQM, PR(n:m), "
-    "and TM(a%:b%), TC(a%:b%), TS(a%:b%), WM(a%:b%) with 10 <= a < b <= 90"
-)
 
-
-def extended_statistic_problem(text: str) -> str | None:
-    """Why ``text`` is not a valid ExtendedStatistic for PutMetricAlarm, or ``None``."""
-    if text == "IQM":
-        return None
-    match = _PERCENTILE.match(text)
-    if match:
-        if Decimal(match[1]) > 100:
-            return f"{quote(text)} is not a valid percentile; allowed: p0 to p100"
-        return None
-    match = _SHORT_TRIMMED.match(text)
-    if match:
-        value = Decimal(match[2])
-        if not 0 < value <= 100:
-            return f"{quote(text)} is out of range; allowed: {match[1]}NN with 0 < NN <= 100"
-        return None
-    match = _TRIMMED_RANGE.match(text)
-    if match:
-        low, high = Decimal(match[2]), Decimal(match[3])
-        if not (10 <= low <= 90 and 10 <= high <= 90):
-            return f"{quote(text)} is out of range; allowed: {match[1]}(a%:b%) with 10 <= a < b <= 90"
-        if low >= high:
-            return f"{quote(text)} has its lower bound at or above its upper bound; allowed: a < b"
-        return None
-    match = _PERCENTILE_RANK.match(text)
-    if match:
-        if match[1] is None and match[2] is None:
-            return f"{quote(text)} needs at least one bound; allowed: PR(n:m), PR(:m) or PR(n:)"
-        if match[1] is not None and match[2] is not None and Decimal(match[1]) >= Decimal(match[2]):
-            return f"{quote(text)} has its lower bound at or above its upper bound; allowed: n < m"
-        return None
-    return f"{quote(text)} is not a valid extended statistic; allowed: {_EXTENDED_FORMS}"
+#: Why an ExtendedStatistic is not one PutMetricAlarm accepts (the grammar lives in model.statistics).
+extended_statistic_problem = alarm_statistic_problem
 
 
 def percentile(extended_statistic: str | None) -> float | None:
     """The percentile (0–100) of a ``pNN`` extended statistic, else ``None``."""
     if extended_statistic is None:
         return None
-    match = _PERCENTILE.match(extended_statistic)
-    return float(match[1]) if match else None
+    try:
+        spec = parse_extended_statistic(extended_statistic)
+    except InvalidStatisticError:
+        return None
+    return float(spec.percentile) if spec.kind is Kind.PERCENTILE and spec.percentile is not None else None
 
 
 @dataclass(frozen=True)
@@ -194,12 +165,45 @@ class Alarm:
 
     @property
     def effective_treat_missing_data(self) -> str:
+        """The missing-data treatment in force: ``missing`` when unset, and always ``ignore`` for ``AWS/DynamoDB``
+        metrics ("Configuring how CloudWatch alarms treat missing data", CloudWatch User Guide)."""
+        if self.namespace == "AWS/DynamoDB":
+            return "ignore"
         return self.treat_missing_data or "missing"
+
+    @property
+    def statistic_name(self) -> str:
+        """The Statistic, or the ExtendedStatistic when that is what the alarm uses."""
+        name = self.statistic if self.statistic is not None else self.extended_statistic
+        if name is None:
+            raise ValueError(f"alarm {self.alarm_name!r} has neither Statistic nor ExtendedStatistic")
+        return name
+
+    @cached_property
+    def statistic_spec(self) -> StatisticSpec:
+        return parse_statistic(self.statistic_name)
+
+    @property
+    def dimension_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The dimensions as (name, value) pairs, in the order given (notifications echo that order)."""
+        return tuple((d.name, d.value) for d in self.dimensions)
+
+    @property
+    def ignores_low_sample_percentiles(self) -> bool:
+        return (self.evaluate_low_sample_count_percentile or "").lower() == "ignore"
 
     @property
     def all_actions(self) -> tuple[str, ...]:
         """Every action ARN, AlarmActions first, without repeats."""
         return tuple(dict.fromkeys(self.alarm_actions + self.ok_actions + self.insufficient_data_actions))
+
+    def actions_for(self, state: str) -> tuple[str, ...]:
+        """The actions a transition into ``state`` (ALARM, OK, INSUFFICIENT_DATA) runs when actions are enabled."""
+        if state == "ALARM":
+            return self.alarm_actions
+        if state == "OK":
+            return self.ok_actions
+        return self.insufficient_data_actions
 
     def to_api_dict(self) -> dict[str, Any]:
         """The PutMetricAlarm request (``boto3.client("cloudwatch").put_metric_alarm(**a.to_api_dict())``)."""
@@ -391,7 +395,7 @@ def _statistics(checker: Checker, node: Node, path: str) -> tuple[str | None, st
     if stat_node is None and ext_node is None:
         checker.error(
             key_path(path, "Statistic"),
-            f"is required (or ExtendedStatistic); allowed: {', '.join(STATISTICS)}",
+            f"is required (or ExtendedStatistic); allowed: {', '.join(SIMPLE_STATISTICS)}",
             line=node.line,
         )
         return None, None
@@ -399,7 +403,7 @@ def _statistics(checker: Checker, node: Node, path: str) -> tuple[str | None, st
         statistic = checker.string(stat_node, key_path(path, "Statistic"))
         if statistic is None:
             return None, None
-        if not checker.choice(statistic, STATISTICS, key_path(path, "Statistic"), stat_node, "statistic"):
+        if not checker.choice(statistic, SIMPLE_STATISTICS, key_path(path, "Statistic"), stat_node, "statistic"):
             return None, None
         return statistic, None
     assert ext_node is not None
@@ -408,7 +412,7 @@ def _statistics(checker: Checker, node: Node, path: str) -> tuple[str | None, st
         return None, None
     problem = extended_statistic_problem(extended)
     if problem is not None:
-        if extended in STATISTICS:
+        if extended in SIMPLE_STATISTICS:
             problem += f" ({extended} is a Statistic, not an ExtendedStatistic)"
         checker.error(key_path(path, "ExtendedStatistic"), problem, ext_node)
         return None, None

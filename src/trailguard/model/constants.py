@@ -3,10 +3,14 @@ sns 2010-03-31; cloudwatch-semantics.md §0.5, §2, §3, §4)."""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
     "ANOMALY_COMPARISON_OPERATORS",
+    "COMPARISONS",
     "COMPARISON_OPERATORS",
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_LOG_GROUP_NAME",
@@ -14,14 +18,17 @@ __all__ = [
     "LOW_SAMPLE_COUNT_OPTIONS",
     "MAX_ACTIONS",
     "MAX_ALARM_DIMENSIONS",
+    "MAX_DIMENSION_VALUES_PER_HOUR",
     "MAX_EVALUATION_SECONDS",
     "MAX_EVALUATION_SECONDS_SHORT_PERIOD",
     "MAX_FILTER_DIMENSIONS",
+    "MAX_METRIC_VALUE_MAGNITUDE",
     "SNS_PROTOCOLS",
     "STANDARD_UNITS",
-    "STATISTICS",
     "SYSTEM_FIELD_DIMENSIONS",
     "TREAT_MISSING_DATA",
+    "ThresholdComparison",
+    "out_of_range_problem",
 ]
 
 #: Log group used when a metric filter names none. It is the name CloudTrail's documentation and older
@@ -63,14 +70,28 @@ STANDARD_UNITS: Final = (
     "None",
 )
 
-STATISTICS: Final = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 
-COMPARISON_OPERATORS: Final = (
-    "GreaterThanOrEqualToThreshold",
-    "GreaterThanThreshold",
-    "LessThanThreshold",
-    "LessThanOrEqualToThreshold",
-)
+@dataclass(frozen=True)
+class ThresholdComparison:
+    """A static-threshold ComparisonOperator: the statistic is the left operand, the threshold the right one;
+    ``words`` is how CloudWatch's state reasons say it ("was greater than or equal to the threshold")."""
+
+    name: str
+    holds: Callable[[float, float], bool]
+    words: str
+    sign: str  # for people: ">=", ">", "<", "<="
+
+
+COMPARISONS: Final = {
+    comparison.name: comparison
+    for comparison in (
+        ThresholdComparison("GreaterThanOrEqualToThreshold", operator.ge, "greater than or equal to", ">="),
+        ThresholdComparison("GreaterThanThreshold", operator.gt, "greater than", ">"),
+        ThresholdComparison("LessThanThreshold", operator.lt, "less than", "<"),
+        ThresholdComparison("LessThanOrEqualToThreshold", operator.le, "less than or equal to", "<="),
+    )
+}
+COMPARISON_OPERATORS: Final = tuple(COMPARISONS)
 ANOMALY_COMPARISON_OPERATORS: Final = (
     "LessThanLowerOrGreaterThanUpperThreshold",
     "LessThanLowerThreshold",
@@ -81,6 +102,26 @@ TREAT_MISSING_DATA: Final = ("missing", "notBreaching", "breaching", "ignore")
 LOW_SAMPLE_COUNT_OPTIONS: Final = ("evaluate", "ignore")
 
 MAX_FILTER_DIMENSIONS: Final = 3
+#: "CloudWatch Logs might disable a metric filter if it generates 1,000 different name/value pairs for your
+#: specified dimensions within one hour" (PutMetricFilter API reference).
+MAX_DIMENSION_VALUES_PER_HOUR: Final = 1000
+
+#: CloudWatch accepts metric values in [-2^360, 2^360], and no NaN or infinity (PutMetricData, "MetricDatum":
+#: "CloudWatch rejects values that are either too small or too large. Values must be in the range of -2^360 to
+#: 2^360"). A metric filter's literal value or default outside it could never be published.
+MAX_METRIC_VALUE_MAGNITUDE: Final = 2.0**360
+
+
+def out_of_range_problem(value: float) -> str | None:
+    """Why CloudWatch would refuse ``value`` as a metric value, or ``None``."""
+    if value != value or abs(value) > MAX_METRIC_VALUE_MAGNITUDE:  # NaN, infinities, beyond 2^360
+        return (
+            f"{value!r} is not a value CloudWatch metrics accept; allowed: a finite number from -2^360 to 2^360 "
+            "(about ±2.35E108)"
+        )
+    return None
+
+
 MAX_ALARM_DIMENSIONS: Final = 30
 MAX_ACTIONS: Final = 5
 SYSTEM_FIELD_DIMENSIONS: Final = ("@aws.account", "@aws.region")

@@ -10,13 +10,18 @@ from typing import Any
 from trailguard.model.common import MetricId
 from trailguard.model.constants import (
     DEFAULT_LOG_GROUP_NAME,
+    MAX_DIMENSION_VALUES_PER_HOUR,
     MAX_FILTER_DIMENSIONS,
     STANDARD_UNITS,
     SYSTEM_FIELD_DIMENSIONS,
+    out_of_range_problem,
 )
 from trailguard.model.nodes import Node, from_python
 from trailguard.model.problems import ConfigError
 from trailguard.model.validation import Checker, item_path, key_path, quote
+from trailguard.pattern import PatternError, compile_pattern
+from trailguard.pattern.references import parse_reference
+from trailguard.pattern.values import NUMBER_LITERAL
 
 __all__ = [
     "MetricFilter",
@@ -26,11 +31,13 @@ __all__ = [
 ]
 
 _LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]+\Z")
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
-_NAMED_FIELD = re.compile(r"\$[A-Za-z_][A-Za-z0-9_-]*\Z")
-_POSITIONAL_FIELD = re.compile(r"\$[1-9]\d*\Z")
 _VALUE_FORMS = "a number (e.g. 1), $.json.selector, $fieldName or $N"
 _SELECTOR_FORMS = "$.json.selector, $fieldName or $N"
+# CloudTrail fields unique (or nearly) per event: as dimensions they create one metric per event. AWS's
+# PutMetricFilter reference names "IPAddress or requestID" as the fields not to use.
+_HIGH_CARDINALITY_FIELDS = frozenset(
+    ("eventID", "requestID", "sharedEventID", "eventTime", "sourceIPAddress", "userIdentity.accessKeyId")
+)
 
 _FILTER_KEYS = (
     "filterName",
@@ -45,18 +52,12 @@ _FILTER_OUTPUT_KEYS = ("creationTime",)  # describe-metric-filters output, ignor
 _TRANSFORMATION_KEYS = ("metricName", "metricNamespace", "metricValue", "defaultValue", "dimensions", "unit")
 
 
-def _is_selector(text: str) -> bool:
-    if text.startswith("$."):
-        # The pattern package's selector grammar, so validation and the engine read selectors alike.
-        from trailguard.pattern import PatternError
-        from trailguard.pattern.selectors import parse_selector
-
-        try:
-            parse_selector(text)
-        except PatternError:
-            return False
-        return True
-    return bool(_NAMED_FIELD.match(text) or _POSITIONAL_FIELD.match(text))
+def _is_reference(text: str) -> bool:
+    try:
+        parse_reference(text)
+    except PatternError:
+        return False
+    return True
 
 
 def metric_value_problem(text: str) -> str | None:
@@ -65,7 +66,9 @@ def metric_value_problem(text: str) -> str | None:
         return f"must not be empty; allowed: {_VALUE_FORMS}"
     if len(text) > 100:
         return f"is {len(text)} characters long; allowed: at most 100"
-    if _NUMBER.match(text) or _is_selector(text):
+    if NUMBER_LITERAL.match(text):
+        return out_of_range_problem(float(text))
+    if _is_reference(text):
         return None
     if text.startswith("$") and "*" in text:
         return (
@@ -76,7 +79,7 @@ def metric_value_problem(text: str) -> str | None:
 
 
 def _dimension_value_problem(text: str) -> str | None:
-    if _is_selector(text):
+    if _is_reference(text):
         return None
     if text.startswith("$") and "*" in text:
         return f"{quote(text)} must be a selector of one value; wildcards such as [*] and .* are not allowed"
@@ -283,9 +286,6 @@ def _filter_pattern(checker: Checker, node: Node, path: str) -> str | None:
             "block keeps the final one; write '|-' or '>-')",
             pattern_node,
         )
-    # Imported here so the model stays importable on its own; the pattern package is the one compiler.
-    from trailguard.pattern import PatternError, compile_pattern
-
     try:
         compile_pattern(pattern)
     except PatternError as error:
@@ -321,12 +321,6 @@ def _system_fields(checker: Checker, node: Node, path: str) -> tuple[str, ...]:
             checker.error(item_p, f"{quote(value)} is listed twice", item)
             continue
         fields.append(value)
-    if fields:
-        checker.warn(
-            fields_path,
-            "system field dimensions are not emitted locally (events carry no @aws.account/@aws.region)",
-            fields_node,
-        )
     return tuple(fields)
 
 
@@ -381,6 +375,10 @@ def _transformation(checker: Checker, node: Node, path: str, system_dimensions: 
     default_node = checker.optional(node, "defaultValue")
     if default_node is not None:
         default_value = checker.number(default_node, key_path(path, "defaultValue"))
+        problem = out_of_range_problem(default_value) if default_value is not None else None
+        if problem is not None:
+            checker.error(key_path(path, "defaultValue"), problem, default_node)
+            default_value = None
 
     dimensions = _dimensions(checker, node, path, system_dimensions)
     if dimensions and default_node is not None:
@@ -449,5 +447,13 @@ def _dimensions(checker: Checker, node: Node, path: str, system_dimensions: int)
         if problem is not None:
             checker.error(dim_path, problem, value_node)
             continue
+        if value.removeprefix("$.") in _HIGH_CARDINALITY_FIELDS:
+            checker.warn(
+                dim_path,
+                f"{value} has a different value in (nearly) every CloudTrail event; each value is a separate "
+                f"metric, and CloudWatch Logs may disable a filter that produces {MAX_DIMENSION_VALUES_PER_HOUR:,} "
+                "different dimension values within one hour (trailguard applies that limit)",
+                value_node,
+            )
         result.append((name, value))
     return tuple(result)

@@ -12,7 +12,6 @@ from trailguard.pattern.ast import (
     MatchAll,
     Pattern,
     RegexPattern,
-    TermKind,
     TermPattern,
     count_regexes,
 )
@@ -21,6 +20,7 @@ from trailguard.pattern.event import NOT_JSON, LogEvent
 from trailguard.pattern.json_eval import Leaf, compile_expression
 from trailguard.pattern.parser import parse
 from trailguard.pattern.regex import compile_regex
+from trailguard.pattern.term_eval import TermMatcher
 
 __all__ = ["CompiledPattern", "Match", "compile_pattern"]
 
@@ -43,7 +43,7 @@ class CompiledPattern:
     without building a ``Match``.
     """
 
-    __slots__ = ("_delimited", "_json_test", "_message_test", "family", "text", "tree")
+    __slots__ = ("_delimited", "_json_test", "_message_test", "_terms", "family", "text", "tree")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -51,6 +51,7 @@ class CompiledPattern:
         self._message_test: MessageTest | None = None
         self._json_test: Callable[[dict[str, Any]], bool] | None = None
         self._delimited: DelimitedMatcher | None = None
+        self._terms: TermMatcher | None = None
         tree = self.tree
         if isinstance(tree, JsonPattern):
             self.family = "json"
@@ -64,7 +65,8 @@ class CompiledPattern:
             self._message_test = lambda message: search(message) is not None
         elif isinstance(tree, TermPattern):
             self.family = "terms"
-            self._message_test = _compile_terms(tree)
+            self._terms = TermMatcher(tree)
+            self._message_test = self._terms.test
         else:
             assert isinstance(tree, MatchAll)
             self.family = "all"
@@ -115,6 +117,10 @@ class CompiledPattern:
     def delimited(self) -> DelimitedMatcher | None:
         return self._delimited
 
+    @property
+    def terms(self) -> TermMatcher | None:
+        return self._terms
+
     def __reduce__(self) -> tuple[Callable[[str], CompiledPattern], tuple[str]]:
         # Closures do not pickle; the text recompiles to the same matcher.
         return (compile_pattern, (self.text,))
@@ -136,16 +142,3 @@ def compile_pattern(text: str) -> CompiledPattern:
 
 def _always(_: str) -> bool:
     return True
-
-
-def _compile_terms(tree: TermPattern) -> MessageTest:
-    required = tuple(t.text for t in tree.terms if t.kind is TermKind.REQUIRED)
-    excluded = tuple(t.text for t in tree.terms if t.kind is TermKind.EXCLUDED)
-    optional = tuple(t.text for t in tree.terms if t.kind is TermKind.OPTIONAL)
-    if not required and not excluded:
-        # Only optional terms: any of them. Mixed with other terms, optional terms are ignored.
-        return lambda message: any(term in message for term in optional)
-    if len(required) == 1 and not excluded:
-        (only,) = required
-        return lambda message: only in message
-    return lambda message: all(term in message for term in required) and not any(term in message for term in excluded)

@@ -17,9 +17,9 @@ from trailguard.pattern.comparison_syntax import read_operator, read_value
 from trailguard.pattern.cursor import WHITESPACE, Cursor
 from trailguard.pattern.errors import PatternError
 
-__all__ = ["parse_delimited"]
+__all__ = ["FIELD_NAME", "parse_delimited"]
 
-_FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _WORD_STOP: Final = WHITESPACE | frozenset(',]&|=!<>"')
 MULTIPLE_VARIABLES: Final = "Multiple variables used in a single filter"
 
@@ -108,7 +108,7 @@ def _read_name(cursor: Cursor) -> str:
     word = cursor.text[start : cursor.pos]
     if not word:
         cursor.fail()
-    if not _FIELD_NAME.match(word):
+    if not FIELD_NAME.match(word):
         cursor.fail_term(start, cursor.pos)
     return word
 

@@ -13,10 +13,8 @@ from trailguard.pattern.ast import (
     MatchAll,
     Or,
     RegexPattern,
-    TermKind,
-    TermPattern,
 )
-from trailguard.pattern.delimited_eval import compile_condition
+from trailguard.pattern.delimited_eval import split_fields
 from trailguard.pattern.event import NOT_JSON, LogEvent
 from trailguard.pattern.json_eval import Leaf, resolve_values
 
@@ -38,8 +36,8 @@ def explain(compiled: CompiledPattern, event: LogEvent) -> str:
         lines.append(f"  {YES} an empty pattern matches every event")
     elif isinstance(tree, RegexPattern):
         lines.append(_explain_regex(compiled, event.message))
-    elif isinstance(tree, TermPattern):
-        lines.extend(_explain_terms(tree, event.message))
+    elif compiled.terms is not None:
+        lines.extend(_explain_terms(compiled, event.message))
     elif isinstance(tree, JsonPattern):
         document = event.json
         if document is NOT_JSON:
@@ -48,6 +46,7 @@ def explain(compiled: CompiledPattern, event: LogEvent) -> str:
             assert isinstance(document, dict)
             lines.extend(_explain_json(tree.expression, document, compiled.leaf_tests(), 1))
     else:
+        assert isinstance(tree, DelimitedPattern)
         lines.extend(_explain_delimited(compiled, tree, event.message))
     return "\n".join(lines)
 
@@ -62,20 +61,22 @@ def _explain_regex(compiled: CompiledPattern, message: str) -> str:
     return f"  {YES if found else NO} {compiled.tree.render()} {'found' if found else 'not found'} in the message"
 
 
-def _explain_terms(tree: TermPattern, message: str) -> list[str]:
+def _explain_terms(compiled: CompiledPattern, message: str) -> list[str]:
+    assert compiled.terms is not None
     lines = []
-    has_plain = any(term.kind is not TermKind.OPTIONAL for term in tree.terms)
-    for term in tree.terms:
-        present = term.text in message
-        shown = _show(term.text)
-        if term.kind is TermKind.REQUIRED:
-            lines.append(f"  {YES if present else NO} required {shown}: {'found' if present else 'not found'}")
-        elif term.kind is TermKind.EXCLUDED:
-            lines.append(f"  {NO if present else YES} excluded {shown}: {'found' if present else 'absent'}")
-        elif has_plain:
-            lines.append(f"  {SKIP} optional {shown}: ignored, the pattern also has required or excluded terms")
+    for verdict in compiled.terms.verdicts(message):
+        shown = _show(verdict.text)
+        found = "found" if verdict.present else "not found"
+        if verdict.role == "required":
+            lines.append(f"  {YES if verdict.satisfied else NO} required {shown}: {found}")
+        elif verdict.role == "excluded":
+            lines.append(
+                f"  {YES if verdict.satisfied else NO} excluded {shown}: {'found' if verdict.present else 'absent'}"
+            )
+        elif verdict.role == "optional":
+            lines.append(f"  {YES if verdict.satisfied else NO} optional {shown}: {found}")
         else:
-            lines.append(f"  {YES if present else NO} optional {shown}: {'found' if present else 'not found'}")
+            lines.append(f"  {SKIP} optional {shown}: ignored, the pattern also has required or excluded terms")
     return lines
 
 
@@ -116,19 +117,15 @@ def _explain_delimited(compiled: CompiledPattern, tree: DelimitedPattern, messag
     bindings = matcher.bind(message)
     needed = sum(1 for entry in tree.entries if not entry.ellipsis)
     if bindings is None:
-        from trailguard.pattern.delimited_eval import split_fields
-
-        found = len(split_fields(message))
-        return [f"  {NO} the pattern needs at least {needed} fields; the message has {found}"]
+        return [f"  {NO} the pattern needs at least {needed} fields; the message has {len(split_fields(message))}"]
     lines = []
     named = [entry for entry in tree.entries if not entry.ellipsis]
     by_name = {name: value for name, _, value in bindings if name is not None}
     for name, number, value in bindings:
         lines.append(f"  ${name if name is not None else number} = {_show(value)}")
-    for entry in named:
-        if entry.condition is None or entry.name is None:
+    for entry, test in zip(named, matcher.entry_tests(), strict=True):
+        if test is None or entry.name is None:
             continue
         value = by_name[entry.name]
-        holds = compile_condition(entry.condition, compiled.text)(value)
-        lines.append(f"  {YES if holds else NO} {entry.render()}    [${entry.name} is {_show(value)}]")
+        lines.append(f"  {YES if test(value) else NO} {entry.render()}    [${entry.name} is {_show(value)}]")
     return lines

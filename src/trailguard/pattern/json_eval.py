@@ -31,9 +31,18 @@ from trailguard.pattern.ast import (
     Wildcard,
 )
 from trailguard.pattern.regex import compile_regex
-from trailguard.pattern.values import literal_decimal, number_text, text_matcher, to_decimal
+from trailguard.pattern.values import exact_text, literal_decimal, scalar_text, text_matcher, to_decimal
 
-__all__ = ["MISSING", "Leaf", "Predicate", "compile_expression", "compile_path", "resolve_values"]
+__all__ = [
+    "MISSING",
+    "Leaf",
+    "Path",
+    "Predicate",
+    "compile_expression",
+    "compile_path",
+    "exact_equality",
+    "resolve_values",
+]
 
 MISSING: Final[Any] = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
@@ -67,39 +76,35 @@ def _compile_disjuncts(operands: Sequence[JsonExpr], pattern: str, leaves: dict[
     groups: dict[Selector, set[str]] = {}
     others: list[JsonExpr] = []
     for operand in operands:
-        literal = _plain_string_equality(operand)
-        if literal is None or leaves is not None:
+        equality = exact_equality(operand)
+        if equality is None or leaves is not None:
             others.append(operand)
         else:
-            assert isinstance(operand, Comparison)
-            groups.setdefault(operand.selector, set()).add(literal)
+            selector, literal = equality
+            groups.setdefault(selector, set()).add(literal)
     compiled = [_compile_membership(compile_path(sel.steps), frozenset(texts)) for sel, texts in groups.items()]
     compiled.extend(compile_expression(op, pattern, leaves) for op in others)
     return compiled
 
 
-def _plain_string_equality(node: JsonExpr) -> str | None:
+def exact_equality(node: JsonExpr) -> tuple[Selector, str] | None:
+    """(selector, text) when ``node`` holds exactly when the value at a wildcard-free selector shows that text
+    (``$.eventName = ConsoleLogin``): the comparisons a set lookup or an index can stand for."""
     if (
         isinstance(node, Comparison)
         and node.operator is Operator.EQ
         and isinstance(node.value, StringValue)
         and node.selector.wildcard_count == 0
     ):
-        text = node.value.text
-        if text and not text.startswith("*") and not (len(text) > 1 and text.endswith("*")):
-            return text
+        text = exact_text(node.value.text)
+        if text is not None:
+            return node.selector, text
     return None
 
 
 def _compile_membership(path: Path, texts: frozenset[str]) -> Predicate:
     def member(document: dict[str, Any]) -> bool:
-        value = path(document)
-        kind = type(value)
-        if kind is str:
-            return value in texts
-        if kind is int or kind is float:
-            return number_text(value) in texts
-        return False
+        return scalar_text(path(document)) in texts
 
     return member
 
@@ -230,7 +235,9 @@ def _compile_leaf(node: Comparison | IsCheck | NotExists, pattern: str) -> Predi
     if split is None:
         path = compile_path(node.selector.steps)
         if negated:
-            return lambda document: _is_scalar(value := path(document)) and not test(value)
+            # `!=` holds only for values a string comparison can see (strings and numbers): never for a missing
+            # key, null, booleans, objects or arrays.
+            return lambda document: scalar_text(value := path(document)) is not None and not test(value)
         return lambda document: test(path(document))
     prefix, suffix = split
     if negated:
@@ -248,12 +255,6 @@ def _compile_leaf(node: Comparison | IsCheck | NotExists, pattern: str) -> Predi
         return any(test(suffix(child)) for child in _children(base)) if base is not MISSING else False
 
     return any_holds
-
-
-def _is_scalar(value: Any) -> bool:
-    # `!=` holds only for strings and numbers: never for missing keys, null, booleans, objects, arrays.
-    kind = type(value)
-    return kind is str or kind is int or kind is float
 
 
 def _check_test(check: Check, *, array_of_nulls: bool) -> ValueTest:
@@ -280,12 +281,8 @@ def _regex_test(regex: re.Pattern[str]) -> ValueTest:
     search = regex.search
 
     def matches(value: Any) -> bool:
-        kind = type(value)
-        if kind is str:
-            return search(value) is not None
-        if kind is int or kind is float:
-            return search(number_text(value)) is not None
-        return False
+        text = scalar_text(value)
+        return text is not None and search(text) is not None
 
     return matches
 
@@ -294,12 +291,8 @@ def _string_test(text: str) -> ValueTest:
     matcher = text_matcher(text)
 
     def matches(value: Any) -> bool:
-        kind = type(value)
-        if kind is str:
-            return matcher(value)
-        if kind is int or kind is float:
-            return matcher(number_text(value))
-        return False
+        shown = scalar_text(value)
+        return shown is not None and matcher(shown)
 
     return matches
 

@@ -11,13 +11,12 @@ testing each pattern alone (the test suite checks this).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from trailguard.pattern.ast import And, Comparison, JsonExpr, JsonPattern, Operator, Or, Selector, StringValue
+from trailguard.pattern.ast import And, JsonExpr, JsonPattern, Or, Selector
 from trailguard.pattern.compiled import CompiledPattern
 from trailguard.pattern.event import NOT_JSON, LogEvent
-from trailguard.pattern.json_eval import Path, compile_path
-from trailguard.pattern.values import number_text
+from trailguard.pattern.json_eval import Path, compile_path, exact_equality
+from trailguard.pattern.values import scalar_text
 
 __all__ = ["PatternSet"]
 
@@ -56,7 +55,7 @@ class PatternSet:
         hits: list[int] = []
         if document is not NOT_JSON:
             for path, table in self._indexes:
-                key = _text_of(path(document))
+                key = scalar_text(path(document))
                 candidates = table.get(key) if key is not None else None
                 if candidates:
                     for position in candidates:
@@ -70,28 +69,12 @@ class PatternSet:
         return hits
 
 
-def _text_of(value: Any) -> str | None:
-    kind = type(value)
-    if kind is str:
-        return value  # type: ignore[no-any-return]
-    if kind is int or kind is float:
-        return number_text(value)
-    return None
-
-
 def _necessary_condition(node: JsonExpr) -> Condition | None:
     """A (selector, texts) such that the expression can hold only if the selector's text is in texts."""
-    if isinstance(node, Comparison):
-        if (
-            node.operator is Operator.EQ
-            and isinstance(node.value, StringValue)
-            and node.selector.wildcard_count == 0
-            and node.value.text
-            and not node.value.text.startswith("*")
-            and not (len(node.value.text) > 1 and node.value.text.endswith("*"))
-        ):
-            return node.selector, frozenset((node.value.text,))
-        return None
+    equality = exact_equality(node)
+    if equality is not None:
+        selector, text = equality
+        return selector, frozenset((text,))
     if isinstance(node, And):
         candidates = [c for c in (_necessary_condition(op) for op in node.operands) if c is not None]
         # Any conjunct's condition is necessary; the smallest set is the most selective.

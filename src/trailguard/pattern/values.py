@@ -16,8 +16,10 @@ from trailguard.java_text import java_double
 
 __all__ = [
     "NUMBER_LITERAL",
+    "exact_text",
     "literal_decimal",
     "number_text",
+    "scalar_text",
     "text_matcher",
     "to_decimal",
 ]
@@ -58,13 +60,33 @@ def number_text(value: int | float) -> str:
     return java_double(value)
 
 
-def text_matcher(text: str) -> Callable[[str], bool]:
-    """A test of a string against a literal whose leading and trailing ``*`` are wildcards.
+def scalar_text(value: object) -> str | None:
+    """The text a JSON value shows to string, wildcard and regex comparisons: a string itself, a number its
+    normalised text (:func:`number_text`); ``None`` for everything else (null, booleans, objects, arrays, a
+    missing key), which no string comparison matches."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is int or kind is float:
+        return number_text(value)  # type: ignore[arg-type]
+    return None
 
-    A ``*`` anywhere else is an ordinary character (``Ev*ent`` matches only ``Ev*ent``).
-    """
-    leading = text.startswith("*")
-    trailing = len(text) > 1 and text.endswith("*")
+
+def _wildcard_ends(text: str) -> tuple[bool, bool]:
+    """Whether a string literal starts and ends with a wildcard: a leading ``*``, and a trailing ``*`` that is not
+    that same character. A ``*`` anywhere else is an ordinary character (``Ev*ent`` matches only ``Ev*ent``)."""
+    return text.startswith("*"), len(text) > 1 and text.endswith("*")
+
+
+def exact_text(text: str) -> str | None:
+    """``text`` when a non-empty string literal matches only that exact text, ``None`` when it has wildcards."""
+    leading, trailing = _wildcard_ends(text)
+    return None if leading or trailing or not text else text
+
+
+def text_matcher(text: str) -> Callable[[str], bool]:
+    """A test of a string against a literal whose leading and trailing ``*`` are wildcards."""
+    leading, trailing = _wildcard_ends(text)
     if not leading and not trailing:
         return text.__eq__
     core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
