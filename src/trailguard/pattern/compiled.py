@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +44,7 @@ class CompiledPattern:
     without building a ``Match``.
     """
 
-    __slots__ = ("_delimited", "_json_test", "_message_test", "_terms", "family", "text", "tree")
+    __slots__ = ("_delimited", "_json_test", "_message_test", "_regex", "_terms", "family", "text", "tree")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -52,6 +53,7 @@ class CompiledPattern:
         self._json_test: Callable[[dict[str, Any]], bool] | None = None
         self._delimited: DelimitedMatcher | None = None
         self._terms: TermMatcher | None = None
+        self._regex: re.Pattern[str] | None = None
         tree = self.tree
         if isinstance(tree, JsonPattern):
             self.family = "json"
@@ -61,7 +63,8 @@ class CompiledPattern:
             self._delimited = DelimitedMatcher(tree, text)
         elif isinstance(tree, RegexPattern):
             self.family = "regex"
-            search = compile_regex(tree.regex.source, text, text.find("%")).search
+            self._regex = compile_regex(tree.regex.source, text, text.find("%"))
+            search = self._regex.search
             self._message_test = lambda message: search(message) is not None
         elif isinstance(tree, TermPattern):
             self.family = "terms"
@@ -120,6 +123,11 @@ class CompiledPattern:
     @property
     def terms(self) -> TermMatcher | None:
         return self._terms
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled regular expression of a standalone ``%regex%`` pattern."""
+        return self._regex
 
     def __reduce__(self) -> tuple[Callable[[str], CompiledPattern], tuple[str]]:
         # Closures do not pickle; the text recompiles to the same matcher.
