@@ -145,11 +145,17 @@ def test_a_given_verdict_is_trusted_unless_field_values_are_needed() -> None:
 def test_system_field_dimensions_carry_the_log_groups_account_and_region() -> None:
     ((series, _, _),) = run(rule("ERROR", system_fields=("@aws.region", "@aws.account")), [("ERROR", T0)])
     assert series == SeriesKey("NS", "M", (("@aws.account", "111122223333"), ("@aws.region", "eu-west-1")))
-    # With ordinary dimensions too; an event lacking one keeps the system dimensions.
+    # Recorded: a non-matching event's default is published without any dimension.
+    with_default = rule("ERROR", "3", default_value=7.0, system_fields=("@aws.account",))
+    matched, defaulted = run(with_default, [("ERROR", T0), ("INFO", T0)])
+    assert matched[0].dimensions == (("@aws.account", "111122223333"),) and matched[2] == 3.0
+    assert defaulted[0].dimensions == () and defaulted[2] == 7.0
+    # With ordinary dimensions too; an event lacking one is published without dimensions at all (recorded: no
+    # partial set).
     filter_rule = rule("{ $.a = * }", dimensions={"A": "$.a"}, system_fields=("@aws.account",))
     first, second = run(filter_rule, [('{"a":"x"}', T0), ('{"a":""}', T0)])
     assert first[0].dimensions == (("@aws.account", "111122223333"), ("A", "x"))
-    assert second[0].dimensions == (("@aws.account", "111122223333"),)
+    assert second[0].dimensions == ()
 
 
 def test_values_cloudwatch_would_refuse_are_counted_not_published() -> None:

@@ -95,8 +95,9 @@ def test_conditions(pattern: str, message: str, expected: bool) -> None:
     [
         ("[a, a]", "Duplicate field 'a'", 4),
         ("[1a]", "Invalid character(s) in term '1a'", 1),
-        ("[a=ERROR || b=one, b]", "Multiple variables used in a single filter", 12),
-        ("[a, ..., b, ...]", "Invalid metric filter pattern", 12),
+        ("[a=ERROR || b=one, b]", "Multiple variables used in a single filter. Var1 : a, Var2 : b", 12),
+        ("[a, ..., b, ...]", "Duplicate field '...'", 12),
+        ('[a>"1", b]', "Invalid metric filter pattern", 3),
         ("[a==1]", "Invalid metric filter pattern", 3),
         ('[a>"1", b]', "Invalid metric filter pattern", 3),
         ("[a > x]", "Invalid metric filter pattern", 5),

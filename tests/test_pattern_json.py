@@ -37,7 +37,7 @@ def matches(pattern: str, message: str) -> bool:
         ('{ $.a = "%bar%" }', '{"a":"%bar%"}', True),
         ("{ $.a = true }", '{"a":"true"}', True),  # a bare true is the string "true"
         ("{ $.a = true }", '{"a":true}', False),
-        ("{ $.a = arn:aws:iam::1:root }", '{"a":"arn:aws:iam::1:root"}', True),
+        ('{ $.a = "arn:aws:iam::1:root" }', '{"a":"arn:aws:iam::1:root"}', True),
         # numbers: exact decimal comparison
         ("{ $.a = 1 }", '{"a":1.0}', True),
         ("{ $.a = 1 }", '{"a":1e0}', True),
@@ -52,12 +52,19 @@ def matches(pattern: str, message: str) -> bool:
         ("{ $.a > 0 }", '{"a":1e309}', False),
         ("{ $.a != 5 }", '{"a":6}', True),
         ("{ $.a != 5 }", '{"a":5.0}', False),
-        # a number literal against strings compares its text, unless written with + or an exponent
+        # a number literal against strings compares its text as written (recorded for 1, 1.0, 1e3, 1e309)
         ("{ $.a = 1 }", '{"a":"1"}', True),
         ("{ $.a = 1.0 }", '{"a":"1.0"}', True),
         ("{ $.a = -1 }", '{"a":"-1"}', True),
-        ("{ $.a = +1 }", '{"a":"+1"}', False),
-        ("{ $.a = 1e3 }", '{"a":"1e3"}', False),
+        ("{ $.a = +1 }", '{"a":"+1"}', True),
+        ("{ $.a = +1 }", '{"a":"1"}', False),
+        ("{ $.a = 1e3 }", '{"a":"1e3"}', True),
+        ("{ $.a = 1e3 }", '{"a":"1000"}', False),
+        ("{ $.a = 1e309 }", '{"a":"1e309"}', True),
+        # a number beyond the double range is neither equal nor unequal to a number literal (recorded)
+        ("{ $.a != 1 }", '{"a":1e309}', False),
+        ('{ $.a != "foo" }', '{"a":1e309}', True),
+        ("{ $.a != 1 }", '{"a":"01"}', True),
         ("{ $.a > 0 }", '{"a":"5"}', False),  # ordering never holds for strings
         # quoted strings against numbers compare the number's normalised text
         ('{ $.a = "1000.0" }', '{"a":1e3}', True),
@@ -148,14 +155,17 @@ def test_pre_parsed_records_are_used_as_is() -> None:
         ("{ $.a = 1 } x", "If a filter pattern starts with '{' it must end with '}'", 12),
         ("{ $.a = 1", "If a filter pattern starts with '{' it must end with '}'", 8),
         ("{ $.a = 1e2147483648 }", "Invalid metric filter pattern", 8),
-        ('{ $.a > "0" }', "Invalid metric filter pattern", 8),
+        ('{ $.a > "0" }', "Invalid character(s) in term '\"0\"'", 8),
+        ("{ $.a = a:b }", "Invalid character(s) in term ':'", 9),
+        ("{ $.a = arn:aws:iam::1:root }", "Invalid character(s) in term ':'", 11),
         ("{ $.a > abc }", "Invalid metric filter pattern", 8),
         ("{ $.a > %1% }", "Invalid metric filter pattern", 8),
         ("{ $.a > * }", "Invalid metric filter pattern", 8),
         ("{ $[1] = 2 }", "Invalid character(s) in term '$['", 3),
         ("{ $ = 2 }", "Invalid character(s) in term '$ '", 3),
         ("{ $.a[-1] = 2 }", "Invalid character(s) in term '[-'", 6),
-        ('{ $.["a.b"] = 2 }', "Invalid character(s) in term '[\"'", 5),
+        ('{ $.["a.b"] = 2 }', "Invalid character(s) in term '$.[\"'", 5),
+        ('{ $.a.["b"] = 2 }', "Invalid character(s) in term '.[\"'", 7),
         ("{ $['a.b'] = 2 }", "Invalid character(s) in term '$['", 3),
         ("{ }", "Invalid metric filter pattern", 2),
         ("{ ($.a = 1 }", "Invalid metric filter pattern", 11),
@@ -174,7 +184,10 @@ def test_invalid_json_patterns(pattern: str, aws_message: str, position: int) ->
 
 def test_wildcard_quotas() -> None:
     compile_pattern("{ $.a[*] = 1 || $.b.* = 1 || $.c[*].d = 1 }")
-    with pytest.raises(PatternError, match="maximum of 1 wildcard allowed per json selector"):
+    with pytest.raises(PatternError) as caught:
         compile_pattern("{ $.a[*].* = 1 }")
+    assert caught.value.aws_message == (
+        "Your filter pattern has a JSON path selector that exceeds the maximum of 1 wildcard allowed per json selector."
+    )
     with pytest.raises(PatternError, match="maximum of 3 wildcards"):
         compile_pattern("{ $.a[*] = 1 || $.b.* = 1 || $.c[*] = 1 || $.d[*] = 1 }")

@@ -4,8 +4,9 @@ Numbering differs by version: v1.2.0 §3.1–3.14, v1.3.0–v5.0.0 §4.1–4.15,
 names each control by its **canonical id**, the v1.3–v5.0 number ``4.N``, whatever the version; a version's
 own number (its **native id**) is accepted too. :func:`resolve_controls` documents the rules.
 
-Patterns are the published CIS remediation text with its double quotes kept (cis-controls-and-peers.md §4.2;
-Prowler's quote-less v4.0+ transcriptions are transcription loss, not the benchmark).
+Patterns are the published CIS remediation text with its double quotes kept (the CIS AWS Foundations Benchmark PDFs,
+each version's "Remediation" section; quote-less transcriptions found in some tools are transcription loss, not the
+benchmark). docs/semantics.md ("CIS catalog") lists each control's pattern by version.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The alarm evaluation algorithm as a pure function: R buckets in, a decision out.
 
-Buckets are given newest first. Steps (spec section 3, vectors A01-A12):
+Buckets are given newest first. Steps ("Configuring how CloudWatch alarms treat missing data", CloudWatch User
+Guide, whose table of cases tests/test_engine_decision.py replays; docs/semantics.md "Alarm evaluation"):
 
 1. one statistic per bucket over the R buckets; a bucket without samples is missing;
 2. no missing bucket among the newest N: ALARM if at least M of them breach, else OK;

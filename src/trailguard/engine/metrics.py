@@ -8,9 +8,10 @@ The rules, each with its source, are in docs/semantics.md ("Metric filters"):
 - a non-matching event publishes ``defaultValue`` when one is set (once per event, not per minute);
 - a matching event whose value field is missing or null publishes the default (if any); a value that
   is not a number publishes nothing and is counted, as is a number CloudWatch would refuse (beyond ±2^360);
-- an event lacking a dimension value is published to the series without those dimensions;
-- ``emitSystemFieldDimensions`` adds ``@aws.account`` / ``@aws.region`` dimensions: the account and region of
-  the log group (trailguard replays one account's own log group, not a centralised one);
+- an event lacking a dimension value is published without dimensions (not with a partial set);
+- ``emitSystemFieldDimensions`` adds ``@aws.account`` / ``@aws.region`` dimensions to matching events: the
+  account and region of the log group (trailguard replays one account's own log group, not a centralised one);
+  a non-matching event's default carries no dimensions (recorded);
 - a filter that produces 1,000 different dimension name/value pairs within one hour is disabled from then on;
 - every datapoint belongs to the minute of its event's timestamp.
 """
@@ -121,6 +122,7 @@ class CompiledMetricFilter:
         "_dimensions",
         "_literal_value",
         "_needs_extracted",
+        "_plain_series",
         "_system_dimensions",
         "_value",
         "counters",
@@ -147,6 +149,9 @@ class CompiledMetricFilter:
             transformation.metric_name,
             self._system_dimensions,
             transformation.unit or NO_UNIT,
+        )
+        self._plain_series = SeriesKey(
+            transformation.metric_namespace, transformation.metric_name, (), transformation.unit or NO_UNIT
         )
         value_text = transformation.metric_value
         value_reference = None if NUMBER_LITERAL.match(value_text) else parse_reference(value_text)
@@ -207,8 +212,9 @@ class CompiledMetricFilter:
         if not matched:
             default = self.default_value
             if default is not None:
+                # Recorded: the default for a non-matching event carries no dimensions, not even system ones.
                 counters.defaults += 1
-                sink(self.series, minute, default)
+                sink(self._plain_series, minute, default)
             return
         counters.matched += 1
         value = self._literal_value
@@ -245,9 +251,10 @@ class CompiledMetricFilter:
         for name, read in self._dimensions:
             value = _as_dimension(read(event, extracted))
             if value is None:
-                # An event without a dimension value is counted in the series without dimensions.
+                # Recorded: an event lacking a dimension value is published without dimensions, not with a
+                # partial set (and so without the system dimensions either).
                 self.counters.dimensionless += 1
-                return self.series
+                return self._plain_series
             values.append((name, value))
         pairs = tuple(values)
         assert self._dimension_limit is not None

@@ -1,6 +1,6 @@
 """StateReason text, StateReasonData JSON and StateUpdate history data, in CloudWatch's formats.
 
-Reason forms, as recorded from real alarms (spec section 0.5 and field reports):
+Reason forms, as recorded from real alarms (docs/semantics.md "State reasons" lists the recordings):
 
 * DatapointsToAlarm unset (short form)::
 

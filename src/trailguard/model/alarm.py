@@ -1,4 +1,5 @@
-"""Metric alarms: the PutMetricAlarm request, validated with AWS's limits (cloudwatch-semantics.md §0.5, §3)."""
+"""Metric alarms: the PutMetricAlarm request, validated with AWS's limits (PutMetricAlarm, CloudWatch API
+Reference; docs/semantics.md "Alarms")."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ class Alarm:
     """A CloudWatch metric alarm with a static threshold, field for field the PutMetricAlarm request.
 
     Optional fields left unset stay ``None`` so that :meth:`to_api_dict` reproduces the request exactly
-    (AWS words alarm reasons differently when ``DatapointsToAlarm`` is unset, §0.5); the ``effective_*``
+    (AWS words alarm reasons differently when ``DatapointsToAlarm`` is unset, as recorded); the ``effective_*``
     properties give the values AWS applies.
     """
 

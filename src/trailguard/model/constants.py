@@ -1,5 +1,5 @@
 """AWS enums and limits used by validation (botocore service models: logs 2014-03-28, monitoring 2010-08-01,
-sns 2010-03-31; cloudwatch-semantics.md §0.5, §2, §3, §4)."""
+sns 2010-03-31, and the PutMetricFilter / PutMetricAlarm / Subscribe API references; docs/semantics.md)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ MAX_ALARM_DIMENSIONS: Final = 30
 MAX_ACTIONS: Final = 5
 SYSTEM_FIELD_DIMENSIONS: Final = ("@aws.account", "@aws.region")
 
-#: EvaluationPeriods × Period limits (PutMetricAlarm documentation, confirmed by §0.5): one day while the
+#: EvaluationPeriods × Period limits (PutMetricAlarm documentation, confirmed by recorded calls): one day while the
 #: period is shorter than an hour, seven days for periods of an hour or more.
 MAX_EVALUATION_SECONDS_SHORT_PERIOD: Final = 86_400
 MAX_EVALUATION_SECONDS: Final = 604_800

@@ -1,4 +1,5 @@
-"""Metric filters: the PutMetricFilter request, validated with AWS's limits (cloudwatch-semantics.md §0.5, §2)."""
+"""Metric filters: the PutMetricFilter request, validated with AWS's limits (PutMetricFilter, CloudWatch
+Logs API Reference; recorded behaviour in docs/semantics.md "Metric filters")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SNS topics and their subscriptions (CreateTopic / Subscribe requests; cloudwatch-semantics.md §4)."""
+"""SNS topics and their subscriptions (CreateTopic / Subscribe requests, Amazon SNS API
+Reference; docs/semantics.md "SNS")."""
 
 from __future__ import annotations
 
@@ -328,7 +329,7 @@ def _subscription(checker: Checker, node: Node, path: str) -> Subscription | Non
         "MessageAttributes"
     ):
         # CloudWatch alarm notifications carry no message attributes, so a policy on attributes (the
-        # default scope) can never match them [inferred, cloudwatch-semantics.md §4].
+        # default scope) can never match them [inferred; see docs/compatibility.md, "SNS"].
         checker.warn(
             key_path(key_path(path, "Attributes"), "FilterPolicy"),
             "filters on message attributes, which CloudWatch alarm notifications do not carry, so this "

@@ -55,20 +55,33 @@ def read_regex(cursor: Cursor) -> Regex:
     return Regex(source)
 
 
-def read_value(cursor: Cursor, operator: Operator, stop: frozenset[str], *, null_is_invalid: bool) -> Value:
+def read_value(cursor: Cursor, operator: Operator, stop: frozenset[str], *, in_json: bool) -> Value:
+    """Read the value after an operator, refusing what AWS refuses (each rule recorded from live calls):
+
+    * an ordering operator needs an unquoted number; in a JSON pattern, a quoted string after one is named as
+      the invalid term (`> "0"` -> Invalid character(s) in term '"0"'), in a space-delimited one it is the
+      generic error;
+    * in a JSON pattern, an unquoted value may not hold ``:`` (`= a:b` -> Invalid character(s) in term ':'),
+      and ``= null`` is not a test for null (``IS NULL`` is).
+    """
     start = cursor.pos
     ch = cursor.peek()
     value: Value
     if ch == '"':
         value = StringValue(cursor.read_quoted(), quoted=True)
+        if operator.is_ordering and in_json:
+            cursor.fail_term(start, cursor.pos)
     elif ch == "%":
         value = read_regex(cursor)
     else:
         word = read_word(cursor, stop)
         if not word:
             cursor.fail()
-        if null_is_invalid and word.upper() == "NULL":
-            cursor.fail(start)  # "= null" is not a test for null; IS NULL is
+        colon = word.find(":") if in_json else -1
+        if colon != -1:
+            cursor.fail_term(start + colon, start + colon + 1)
+        if in_json and word.upper() == "NULL":
+            cursor.fail(start)
         if NUMBER_LITERAL.match(word):
             if literal_decimal(word) is None:
                 cursor.fail(start)

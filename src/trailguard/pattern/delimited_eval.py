@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from trailguard.java_text import java_hash_map_order
 from trailguard.pattern.ast import (
     Condition,
     DelimitedPattern,
@@ -101,7 +102,11 @@ class DelimitedMatcher:
             binding_index = index if head is None or index < head else index + skipped
             if not test(bindings[binding_index][2]):
                 return None
-        return {f"${name}" if name is not None else f"${number}": value for name, number, value in bindings}
+        extracted = {f"${name}": value for name, _, value in bindings if name is not None}
+        extracted.update((f"${number}", value) for name, number, value in bindings if name is None)
+        # In the order CloudWatch's TestMetricFilter lists them (see java_hash_map_order), so that outputs match
+        # AWS's byte for byte.
+        return {key: extracted[key] for key in java_hash_map_order(list(extracted))}
 
 
 def compile_condition(condition: Condition, pattern: str) -> FieldTest:

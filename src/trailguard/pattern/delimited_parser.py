@@ -21,7 +21,6 @@ __all__ = ["FIELD_NAME", "parse_delimited"]
 
 FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _WORD_STOP: Final = WHITESPACE | frozenset(',]&|=!<>"')
-MULTIPLE_VARIABLES: Final = "Multiple variables used in a single filter"
 
 
 def parse_delimited(cursor: Cursor) -> DelimitedPattern:
@@ -91,14 +90,16 @@ def _parse_comparison(cursor: Cursor, name: str, name_at: int | None) -> FieldCo
     cursor.skip_whitespace()
     if name_at is None:
         other_at = cursor.pos
-        if _read_name(cursor) != name:
-            cursor.fail(other_at, MULTIPLE_VARIABLES)
+        other = _read_name(cursor)
+        if other != name:
+            # AWS's recorded wording names both fields.
+            cursor.fail(other_at, f"Multiple variables used in a single filter. Var1 : {name}, Var2 : {other}")
         cursor.skip_whitespace()
     if cursor.at_end() or cursor.peek() not in ("=", "!", "<", ">"):
         cursor.fail()
     operator = read_operator(cursor)
     cursor.skip_whitespace()
-    return FieldComparison(name, operator, read_value(cursor, operator, _WORD_STOP, null_is_invalid=False))
+    return FieldComparison(name, operator, read_value(cursor, operator, _WORD_STOP, in_json=False))
 
 
 def _read_name(cursor: Cursor) -> str:
@@ -116,7 +117,7 @@ def _read_name(cursor: Cursor) -> str:
 def _check_entries(entries: list[Entry], positions: list[int], cursor: Cursor) -> None:
     ellipses = [at for entry, at in zip(entries, positions, strict=True) if entry.ellipsis]
     if len(ellipses) > 1:
-        cursor.fail(ellipses[1])
+        raise PatternError("Duplicate field '...'", cursor.text, ellipses[1])  # AWS's recorded wording
     seen: set[str] = set()
     for entry, at in zip(entries, positions, strict=True):
         if entry.name is None:

@@ -6,6 +6,7 @@ dict lookups and comparisons; nothing is parsed or compiled per event.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -235,9 +236,9 @@ def _compile_leaf(node: Comparison | IsCheck | NotExists, pattern: str) -> Predi
     if split is None:
         path = compile_path(node.selector.steps)
         if negated:
-            # `!=` holds only for values a string comparison can see (strings and numbers): never for a missing
-            # key, null, booleans, objects or arrays.
-            return lambda document: scalar_text(value := path(document)) is not None and not test(value)
+            assert isinstance(node, Comparison)
+            comparable = _comparable(node.value)
+            return lambda document: comparable(value := path(document)) and not test(value)
         return lambda document: test(path(document))
     prefix, suffix = split
     if negated:
@@ -255,6 +256,24 @@ def _compile_leaf(node: Comparison | IsCheck | NotExists, pattern: str) -> Predi
         return any(test(suffix(child)) for child in _children(base)) if base is not MISSING else False
 
     return any_holds
+
+
+def _comparable(value: Value) -> ValueTest:
+    """Which JSON values ``!= value`` can hold for: those the literal can be compared with at all.
+
+    Never a missing key, null, booleans, objects or arrays (recorded). A string or regex literal compares with
+    strings and numbers (through their text); a number literal with strings (through their text) and with
+    numbers that have a value — a number beyond the double range (``1e309``) is neither equal nor unequal to a
+    number literal (recorded: `!= 1` does not match it), while `!= "foo"` matches it.
+    """
+    if isinstance(value, NumberValue):
+        return _comparable_with_number
+    return lambda node: scalar_text(node) is not None
+
+
+def _comparable_with_number(node: Any) -> bool:
+    kind = type(node)
+    return kind is str or kind is int or (kind is float and math.isfinite(node))
 
 
 def _check_test(check: Check, *, array_of_nulls: bool) -> ValueTest:
@@ -300,9 +319,9 @@ def _string_test(text: str) -> ValueTest:
 def _number_test(value: NumberValue, operator: Operator) -> ValueTest:
     literal = literal_decimal(value.text)
     assert literal is not None  # the parser rejects literals without a decimal value
-    # A number literal also equals a string with its exact text, unless written with '+' or an
-    # exponent (recorded: `= 1` matches "1", `= +1` and `= 1e-999` match no string).
-    text_form = value.text if not any(ch in value.text for ch in "+eE") else None
+    # Against a string, a number literal compares its text as written (recorded: `= 1` matches "1" not "01",
+    # `= 1.0` matches "1.0" not "1", `= 1e3` matches "1e3", `= 1e309` matches "1e309").
+    text_form = value.text
     compare = _ORDERINGS[operator]
 
     def matches(node: Any) -> bool:
@@ -312,7 +331,7 @@ def _number_test(value: NumberValue, operator: Operator) -> ValueTest:
         if kind is float:
             exact = to_decimal(node)
             return exact is not None and compare(exact, literal)
-        if kind is str and text_form is not None and operator is Operator.EQ:
+        if kind is str and operator is Operator.EQ:
             return bool(node == text_form)
         return False
 

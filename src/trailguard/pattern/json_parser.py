@@ -100,7 +100,8 @@ def _parse_primary(cursor: Cursor) -> JsonExpr:
     if cursor.peek() in ("=", "!", "<", ">"):
         operator = read_operator(cursor)
         cursor.skip_whitespace()
-        return Comparison(selector, operator, read_value(cursor, operator, _VALUE_STOP, null_is_invalid=True))
+        value = read_value(cursor, operator, _VALUE_STOP, in_json=True)
+        return Comparison(selector, operator, value)
     word_at = cursor.pos
     word = read_word(cursor, _VALUE_STOP)
     if word.upper() == "IS":
@@ -138,7 +139,10 @@ def read_selector(cursor: Cursor) -> Selector:
                 i += 2
             elif nxt == "[":
                 if not text.startswith("'", i + 2):  # after a dot only ['key'] may follow
-                    cursor.fail_term(i + 1, min(i + 3, len(text)), position=min(i + 2, len(text) - 1))
+                    # AWS quotes from the start of the step through the offending character, and a first
+                    # step starts at the "$" (recorded: `$.["a.b"]` -> '$.["', `$[1]` -> '$[').
+                    step_start = start if not steps else i
+                    cursor.fail_term(step_start, min(i + 3, len(text)), position=min(i + 2, len(text) - 1))
                 i += 1  # ".['key']": the bracket is read on the next turn
             elif nxt and _is_name_char(nxt):
                 j = i + 1
@@ -159,8 +163,8 @@ def read_selector(cursor: Cursor) -> Selector:
     if selector.wildcard_count > MAX_WILDCARDS_PER_SELECTOR:
         cursor.fail(
             start,
-            f"Selector '{text[start:i]}' exceeds the maximum of {MAX_WILDCARDS_PER_SELECTOR} "
-            "wildcard allowed per json selector",
+            "Your filter pattern has a JSON path selector that exceeds the maximum of "
+            f"{MAX_WILDCARDS_PER_SELECTOR} wildcard allowed per json selector.",
         )
     return selector
 

@@ -55,10 +55,6 @@ class FieldReference:
 
     key: str
 
-    @property
-    def positional(self) -> bool:
-        return self.key[1:].isdigit()
-
 
 Reference: TypeAlias = SelectorReference | FieldReference
 #: Reads one event's value: (event, the match's extracted values) -> the value, or MISSING.

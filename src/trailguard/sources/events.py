@@ -7,7 +7,8 @@ from typing import Any
 
 __all__ = ["MAX_MESSAGE_BYTES", "InputTotals", "SourceEvent", "SourceStats"]
 
-# CloudTrail does not deliver events over 256 KB to CloudWatch Logs (spec §5, "Size cap").
+# CloudTrail does not deliver events over 256 KB to CloudWatch Logs ("Sending events to CloudWatch Logs",
+# CloudTrail User Guide).
 MAX_MESSAGE_BYTES = 262_144
 
 
