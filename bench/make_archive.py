@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from pattern_bench import DEFAULT_CORPUS
+from pattern_bench import BUNDLED_SAMPLE, DEFAULT_CORPUS
 from trailguard.sources import Quarantine, read_paths
 
 MANIFEST_NAME = ".trailguard-bench-archive.json"
@@ -235,7 +235,9 @@ def ensure_archive(
     if manifest is not None and is_complete(out, manifest, size_gb, seed):
         return manifest, False
     if not corpus.is_dir():
-        raise SystemExit(f"corpus not found: {corpus}")
+        # A clone without ../shared: resample the bundled synthetic sample instead (same layout, smaller variety).
+        print(f"corpus not found: {corpus}; resampling the bundled sample {BUNDLED_SAMPLE}", file=sys.stderr)
+        corpus = BUNDLED_SAMPLE
     return build(out, size_gb, seed, corpus, workers), True
 
 
