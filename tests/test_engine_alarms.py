@@ -1,6 +1,6 @@
 """AlarmEvaluator: schedule, windows, state machine, actions, reasons, history, notifications.
 
-Exact strings below are real CloudWatch output (spec sections 0.5 and 3, and recorded alarm
+Exact strings below are real CloudWatch output (recorded alarm reasons and notifications, docs/semantics.md, and recorded alarm
 histories); each test rebuilds the situation that produced them.
 """
 
@@ -119,7 +119,7 @@ def test_evaluation_range() -> None:
     assert [evaluation_range(n) for n in (1, 2, 3, 5, 6, 9, 24, 30)] == [3, 4, 5, 7, 8, 12, 32, 40]
 
 
-# -- spec vectors through the whole evaluator -------------------------------------------------------
+# -- documented cases through the whole evaluator -------------------------------------------------------
 
 VECTORS = [
     ("A01", 3, "0 - X - X", ("OK", "OK", "OK", "OK")),
@@ -806,7 +806,7 @@ def test_evaluation_offset_and_times_cannot_go_backwards() -> None:
 
 
 def test_sub_minute_period_evaluated_every_ten_seconds() -> None:
-    # Spec 0.5: Period 30, N=1, notBreaching: one datapoint drove ALARM then OK within ~2m15s of its bucket start.
+    # Recorded: Period 30, N=1, notBreaching: one datapoint drove ALARM then OK within ~2m15s of its bucket start.
     start = ms("2024-01-01 00:00:00")
     store = MetricStore()
     store.add_at(KEY, start + 5 * MIN + 20_000, 5.0)  # minute-resolution datapoint at 00:05:00

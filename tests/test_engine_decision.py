@@ -1,4 +1,4 @@
-"""The evaluation algorithm (spec section 3) against the documented vectors A01-A11, all four modes."""
+"""The evaluation algorithm ("Configuring how CloudWatch alarms treat missing data") against the documented vectors A01-A11, all four modes."""
 
 from __future__ import annotations
 

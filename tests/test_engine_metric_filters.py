@@ -1,4 +1,4 @@
-"""Metric filter publication, per the live probes recorded in the spec's §0.5."""
+"""Metric filter publication, per the recorded live PutMetricFilter / GetMetricStatistics probes (docs/semantics.md)."""
 
 from __future__ import annotations
 

@@ -140,7 +140,7 @@ def test_simple_statistics() -> None:
 
 
 def test_default_value_example_from_live_probe() -> None:
-    # Spec 0.5: filter value 3, default 7, events ERROR, INFO, ERROR -> Sum 13, SampleCount 3, Min 3, Max 7.
+    # Recorded: filter value 3, default 7, events ERROR, INFO, ERROR -> Sum 13, SampleCount 3, Min 3, Max 7.
     values = [3.0, 7.0, 3.0]
     assert (stat("Sum", values), stat("SampleCount", values), stat("Minimum", values), stat("Maximum", values)) == (
         13.0,

@@ -196,7 +196,7 @@ def test_evaluation_periods_at_least_one() -> None:
     [(1440, 60), (8640, 10), (288, 300), (24, 3600), (25, 3600), (168, 3600), (7, 86400), (2, 302400 - 302400 % 60)],
 )
 def test_evaluation_range_within_limits(periods: int, period: int) -> None:
-    # One day while Period < 3600 s; up to seven days once Period >= 3600 s (§0.5, PutMetricAlarm docs).
+    # One day while Period < 3600 s; up to seven days once Period >= 3600 s (recorded, and the PutMetricAlarm docs).
     assert errors(make(EvaluationPeriods=periods, Period=period)) == []
 
 

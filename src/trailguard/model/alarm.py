@@ -20,8 +20,7 @@ from trailguard.model.constants import (
     STANDARD_UNITS,
     TREAT_MISSING_DATA,
 )
-from trailguard.model.nodes import Node, from_python
-from trailguard.model.problems import ConfigError
+from trailguard.model.nodes import Node
 from trailguard.model.statistics import (
     SIMPLE_STATISTICS,
     InvalidStatisticError,
@@ -31,7 +30,7 @@ from trailguard.model.statistics import (
     parse_extended_statistic,
     parse_statistic,
 )
-from trailguard.model.validation import Checker, item_path, key_path, quote
+from trailguard.model.validation import Checker, item_path, key_path, quote, validated
 
 __all__ = [
     "ACTION_LISTS",
@@ -244,11 +243,7 @@ class Alarm:
     @classmethod
     def from_api_dict(cls, data: Mapping[str, Any]) -> Alarm:
         """Validate a PutMetricAlarm request (or a describe-alarms MetricAlarms item); raises ConfigError."""
-        checker = Checker()
-        result = parse_alarm(checker, from_python(dict(data)), "")
-        if checker.errors or result is None:
-            raise ConfigError(checker.errors, checker.warnings)
-        return result
+        return validated(parse_alarm, data)
 
 
 def parse_alarm(checker: Checker, node: Node, path: str) -> Alarm | None:

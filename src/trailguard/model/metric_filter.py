@@ -17,9 +17,8 @@ from trailguard.model.constants import (
     SYSTEM_FIELD_DIMENSIONS,
     out_of_range_problem,
 )
-from trailguard.model.nodes import Node, from_python
-from trailguard.model.problems import ConfigError
-from trailguard.model.validation import Checker, item_path, key_path, quote
+from trailguard.model.nodes import Node
+from trailguard.model.validation import Checker, item_path, key_path, quote, validated
 from trailguard.pattern import PatternError, compile_pattern
 from trailguard.pattern.references import parse_reference
 from trailguard.pattern.values import NUMBER_LITERAL
@@ -176,11 +175,7 @@ class MetricFilter:
     @classmethod
     def from_api_dict(cls, data: Mapping[str, Any]) -> MetricFilter:
         """Validate a PutMetricFilter request (or a describe-metric-filters item); raises ConfigError."""
-        checker = Checker()
-        result = parse_metric_filter(checker, from_python(dict(data)), "")
-        if checker.errors or result is None:
-            raise ConfigError(checker.errors, checker.warnings)
-        return result
+        return validated(parse_metric_filter, data)
 
 
 def parse_metric_filter(checker: Checker, node: Node, path: str) -> MetricFilter | None:

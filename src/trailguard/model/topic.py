@@ -12,9 +12,8 @@ from urllib.parse import urlsplit
 
 from trailguard.model.common import is_sns_topic_arn, parse_arn, sns_topic_arn, topic_name_problem
 from trailguard.model.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, SNS_PROTOCOLS
-from trailguard.model.nodes import Node, from_python
-from trailguard.model.problems import ConfigError
-from trailguard.model.validation import Checker, item_path, key_path, quote, suggestion
+from trailguard.model.nodes import Node
+from trailguard.model.validation import Checker, item_path, key_path, quote, suggestion, validated
 
 __all__ = ["Subscription", "Topic", "endpoint_problem", "parse_topic"]
 
@@ -184,11 +183,7 @@ class Topic:
         cls, data: Mapping[str, Any], *, region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID
     ) -> Topic:
         """Validate a ``topics`` entry ({TopicArn or Name, Subscriptions, Attributes}); raises ConfigError."""
-        checker = Checker()
-        result = parse_topic(checker, from_python(dict(data)), "", region, account_id)
-        if checker.errors or result is None:
-            raise ConfigError(checker.errors, checker.warnings)
-        return result
+        return validated(lambda checker, node, path: parse_topic(checker, node, path, region, account_id), data)
 
 
 def _aliased(checker: Checker, node: Node, path: str, aliases: Mapping[str, str]) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, TypeVar
 
-from trailguard.model.nodes import LineIndex, Node
-from trailguard.model.problems import Problem, Severity
+from trailguard.model.nodes import LineIndex, Node, from_python
+from trailguard.model.problems import ConfigError, Problem, Severity
 
-__all__ = ["Checker", "item_path", "key_path", "quote", "show"]
+__all__ = ["Checker", "item_path", "key_path", "quote", "show", "validated"]
+
+_T = TypeVar("_T")
 
 _IDENTIFIER = re.compile(r"[A-Za-z_@][A-Za-z0-9_@-]*\Z")
 
@@ -217,3 +220,13 @@ class Checker:
             self.error(path, f"is {len(value)} characters long; allowed: at most {maximum}", node)
             return False
         return True
+
+
+def validated(parse: Callable[[Checker, Node, str], _T | None], data: Mapping[str, Any]) -> _T:
+    """One API-shaped request (plain Python data, as boto3 takes and returns it) validated by ``parse``; raises
+    ConfigError with every problem."""
+    checker = Checker()
+    result = parse(checker, from_python(dict(data)), "")
+    if checker.errors or result is None:
+        raise ConfigError(checker.errors, checker.warnings)
+    return result
