@@ -1,7 +1,7 @@
 """AlarmEvaluator: schedule, windows, state machine, actions, reasons, history, notifications.
 
-Exact strings below are real CloudWatch output (recorded alarm reasons and notifications, docs/semantics.md, and recorded alarm
-histories); each test rebuilds the situation that produced them.
+Exact strings below are real CloudWatch output (recorded alarm reasons, notifications and alarm histories; see
+docs/semantics.md); each test rebuilds the situation that produced them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The evaluation algorithm ("Configuring how CloudWatch alarms treat missing data") against the documented vectors A01-A11, all four modes."""
+"""The evaluation algorithm against the documented cases A01-A11 ("Configuring how CloudWatch alarms treat missing
+data", CloudWatch User Guide), all four modes."""
 
 from __future__ import annotations
 
