@@ -7,7 +7,7 @@ credentials, the region and the call.
 
 Resolution follows boto3's standard chain and nothing else: credentials from the environment, the shared
 config/credentials files (``--profile`` / ``AWS_PROFILE``), SSO, container or instance roles; region from
-``--region``, ``AWS_REGION``/``AWS_DEFAULT_REGION`` or the profile. ``endpoint_url`` overrides every
+``--region``, ``AWS_DEFAULT_REGION`` or the profile (boto3 does not read ``AWS_REGION``). ``endpoint_url`` overrides every
 service's endpoint; without it botocore itself honours ``AWS_ENDPOINT_URL`` and
 ``AWS_ENDPOINT_URL_<SERVICE>`` ("Service-specific endpoints", AWS SDKs and Tools Reference Guide,
 https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html). Nothing secret is ever put in a
@@ -63,7 +63,9 @@ class AwsOptions:
       proxy); without it ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_<SERVICE>`` apply as botocore reads them.
     - ``assume_roles``: role ARNs assumed in order, each with the credentials of the one before (role
       chaining); the last one is the identity every client uses. Its credentials refresh before they expire.
-    - ``role_session_name``: the session name shown in the assumed roles' CloudTrail records.
+    - ``role_session_name``: the session name shown in the assumed roles' CloudTrail records;
+      ``role_duration_seconds`` how long each assumed role's credentials last (900 to the role's maximum;
+      botocore refreshes them 15 minutes before they expire).
     - ``max_attempts``: botocore's adaptive retry mode, total attempts per call (throttling and transient
       errors are retried with backoff and client-side rate limiting).
     - ``max_pool_connections``: HTTP connections per client; at least the number of threads sharing it.
@@ -74,6 +76,7 @@ class AwsOptions:
     endpoint_url: str | None = None
     assume_roles: tuple[str, ...] = ()
     role_session_name: str = "trailguard"
+    role_duration_seconds: int = 3600
     max_attempts: int = 6
     max_pool_connections: int = 16
     connect_timeout: float = 10.0
@@ -136,6 +139,11 @@ def _check_options(options: AwsOptions) -> None:
     if not _ROLE_SESSION_NAME.match(options.role_session_name):
         raise AwsError(
             f"role session name {options.role_session_name!r} must be 2 to 64 letters, digits or +=,.@_-",
+            kind="usage",
+        )
+    if not 900 <= options.role_duration_seconds <= 43200:
+        raise AwsError(
+            f"role duration {options.role_duration_seconds} s is outside 900 to 43200 s (AssumeRole's limits)",
             kind="usage",
         )
     if options.max_attempts < 1 or options.max_pool_connections < 1:
@@ -234,8 +242,10 @@ class AwsSession:
             raise AwsError(f"cannot read the AWS configuration: {error}", kind="credentials") from None
         if not region:
             profile = self._profile_name(session, options)
+            # boto3 reads AWS_DEFAULT_REGION only; AWS_REGION is the AWS CLI v2's and other SDKs' name.
+            hint = " (AWS_REGION is set, but boto3 reads AWS_DEFAULT_REGION)" if os.environ.get("AWS_REGION") else ""
             raise AwsError(
-                "no AWS region configured: pass --region, set AWS_REGION (or AWS_DEFAULT_REGION), "
+                f"no AWS region configured: pass --region, set AWS_DEFAULT_REGION{hint}, "
                 f"or set region in profile {profile!r} of the AWS config file",
                 kind="region",
             )
@@ -297,7 +307,11 @@ class AwsSession:
 
         def fetch() -> dict[str, str]:
             try:
-                response = sts.assume_role(RoleArn=role_arn, RoleSessionName=self.options.role_session_name)
+                response = sts.assume_role(
+                    RoleArn=role_arn,
+                    RoleSessionName=self.options.role_session_name,
+                    DurationSeconds=self.options.role_duration_seconds,
+                )
             except Exception as error:
                 raise self._translate(error, "sts", "AssumeRole", self.region, kind="credentials") from None
             credentials = response["Credentials"]
