@@ -31,8 +31,8 @@ What moto 5.2.5 does and cannot do (read in ``moto/cloudtrail``, ``moto/logs``, 
 - **CloudWatch Logs.** ``put_metric_filter`` *appends*: putting a filter with an existing name adds a
   second one instead of replacing it (AWS replaces), so re-putting is a different state in moto. Neither the
   pattern nor the log group's existence is checked. ``describe_metric_filters`` returns every filter in one
-  page and echoes the input ``nextToken``; without a log group it lists nothing rather than
-  ``ResourceNotFoundException``.
+  page and echoes the input ``nextToken``; for a log group that does not exist it lists nothing, where AWS
+  answers ``ResourceNotFoundException`` (what :func:`build_snapshot` writes).
 - **CloudWatch.** ``put_metric_alarm`` keeps every setting (metric math ``Metrics`` included) and reports
   ``Dimensions: []`` and ``Metrics: []`` on plain alarms; alarms are never evaluated (state stays ``OK``
   after creation). ``put_composite_alarm`` is not implemented (HTTP 500): composite alarms are
@@ -450,8 +450,10 @@ def build_account(endpoint: str, spec: AccountSpec | None = None) -> BuiltAccoun
         )
         for subscription in spec.subscriptions:
             topic_account.subscribe(topic_arn, subscription.protocol, subscription.endpoint)
+    # AWS refuses a metric filter on a log group that does not exist (moto would accept it).
+    filters_possible = spec.create_log_group or monitoring_region != lg_region
     for monitor in spec.monitors:
-        if monitor.filter:
+        if monitor.filter and filters_possible:
             log_account.put_metric_filter(spec.log_group_name, monitoring_region, metric_filter_request(monitor))
         if monitor.alarm:
             log_account.put_metric_alarm(monitoring_region, metric_alarm_request(monitor, topic_arn))
@@ -933,7 +935,20 @@ def _log_group_record(
         errors.append(failure)
         exists, description = None, None
     filters: tuple[dict[str, Any], ...] | None = ()
-    if spec.resolved_monitoring_region == ref.region and spec.create_log_group:
+    if not spec.create_log_group:
+        filters = None
+        errors.append(
+            CallError(
+                "logs",
+                "DescribeMetricFilters",
+                ref.region,
+                ref.account_id,
+                ref.arn,
+                "ResourceNotFoundException",
+                "The specified log group does not exist.",
+            )
+        )
+    elif spec.resolved_monitoring_region == ref.region:
         filters = tuple(
             metric_filter_entry(ref.name, metric_filter_request(monitor)) for monitor in spec.monitors if monitor.filter
         )

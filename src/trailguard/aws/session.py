@@ -7,8 +7,8 @@ credentials, the region and the call.
 
 Resolution follows boto3's standard chain and nothing else: credentials from the environment, the shared
 config/credentials files (``--profile`` / ``AWS_PROFILE``), SSO, container or instance roles; region from
-``--region``, ``AWS_DEFAULT_REGION`` or the profile (boto3 does not read ``AWS_REGION``). ``endpoint_url`` overrides every
-service's endpoint; without it botocore itself honours ``AWS_ENDPOINT_URL`` and
+``--region``, ``AWS_DEFAULT_REGION`` or the profile (boto3 does not read ``AWS_REGION``). ``endpoint_url``
+overrides every service's endpoint; without it botocore itself honours ``AWS_ENDPOINT_URL`` and
 ``AWS_ENDPOINT_URL_<SERVICE>`` ("Service-specific endpoints", AWS SDKs and Tools Reference Guide,
 https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html). Nothing secret is ever put in a
 message: credentials are named by where they came from, never by key.
@@ -28,6 +28,7 @@ import boto3
 import botocore.config
 import botocore.credentials
 import botocore.exceptions
+import botocore.loaders
 import botocore.session
 
 from trailguard.aws.errors import (
@@ -37,7 +38,7 @@ from trailguard.aws.errors import (
     client_error_code,
     client_error_message,
 )
-from trailguard.aws.permissions import READ_ONLY_OPERATION, ReadAction
+from trailguard.aws.permissions import GET_CALLER_IDENTITY, READ_ONLY_OPERATION, ReadAction
 from trailguard.aws.recorder import CallRecorder
 from trailguard.model.common import parse_arn
 
@@ -156,6 +157,23 @@ def check_region_name(region: str, what: str = "region") -> None:
         raise AwsError(f"{what} {region!r} is not an AWS region name such as eu-west-1", kind="region")
 
 
+# botocore parses each service's model once per loader; every session made here shares one, so the
+# sessions of a role chain (and of --assume-role into other accounts) do not parse the models again.
+_LOADER_LOCK: Final = threading.Lock()
+_loader: botocore.loaders.Loader | None = None
+
+
+def _botocore_session(profile: str | None) -> botocore.session.Session:
+    global _loader
+    core = botocore.session.Session(profile=profile)
+    with _LOADER_LOCK:
+        if _loader is None:
+            _loader = core.get_component("data_loader")
+        else:
+            core.register_component("data_loader", _loader)
+    return core
+
+
 class _FixedCredentialProvider(botocore.credentials.CredentialProvider):
     """Hands botocore credentials we already hold (the assumed role's, which refresh themselves)."""
 
@@ -216,7 +234,9 @@ class AwsSession:
     @staticmethod
     def _base_session(options: AwsOptions) -> boto3.Session:
         try:
-            return boto3.Session(profile_name=options.profile, region_name=options.region)
+            core = _botocore_session(options.profile)
+            core.get_scoped_config()  # reads the profile now, so a missing one is reported here
+            return boto3.Session(botocore_session=core, profile_name=options.profile, region_name=options.region)
         except botocore.exceptions.ProfileNotFound:
             name = options.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
             try:
@@ -339,7 +359,7 @@ class AwsSession:
         credentials = botocore.credentials.RefreshableCredentials.create_from_metadata(
             metadata, refresh_using=fetch, method="trailguard-assume-role"
         )
-        core = botocore.session.Session(profile=self.options.profile)
+        core = _botocore_session(self.options.profile)
         resolver = core.get_component("credential_provider")
         resolver.providers.insert(0, _FixedCredentialProvider(credentials))
         return boto3.Session(botocore_session=core, region_name=self.region)
@@ -395,7 +415,7 @@ class AwsSession:
     def identity(self) -> CallerIdentity:
         """``sts:GetCallerIdentity`` of these credentials, asked once."""
         if self._identity is None:
-            response = self.call("sts", "GetCallerIdentity")
+            response = self.read(GET_CALLER_IDENTITY)
             arn = str(response.get("Arn", ""))
             parsed = parse_arn(arn)
             self._identity = CallerIdentity(str(response["Account"]), arn, parsed.partition if parsed else "aws")
