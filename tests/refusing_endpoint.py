@@ -1,5 +1,8 @@
 """An AWS endpoint that refuses chosen calls: a real HTTP proxy on 127.0.0.1 in front of a moto server.
 
+It can also add a fixed delay to every forwarded request (``latency``), so benchmarks can show how the
+inventory behaves with a network round trip like AWS's instead of loopback's.
+
 moto does not enforce IAM in the shared test server, and cannot fail one call on purpose. This proxy
 forwards every request to moto unchanged, except the calls matching a :class:`Refusal`, which it answers
 itself with an AWS error in the wire format of the service's protocol (JSON: ``__type``/``message``; query:
@@ -13,6 +16,7 @@ from __future__ import annotations
 import http.client
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -63,8 +67,9 @@ class _Call:
 class RefusingEndpoint:
     """``with RefusingEndpoint(moto_url, [Refusal(...)]) as endpoint: ... endpoint.url ...``"""
 
-    def __init__(self, upstream: str, refusals: list[Refusal]) -> None:
+    def __init__(self, upstream: str, refusals: list[Refusal], latency: float = 0.0) -> None:
         parts = urlsplit(upstream)
+        self.latency = latency
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.refusals = refusals
         self.refused: Counter[str] = Counter()  # action -> calls refused
@@ -119,6 +124,8 @@ class RefusingEndpoint:
                 if call is not None and refusal is not None:
                     self._answer(*_error_response(call, refusal))
                     return
+                if endpoint.latency:
+                    time.sleep(endpoint.latency)
                 connection = http.client.HTTPConnection(*endpoint._upstream, timeout=30)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
