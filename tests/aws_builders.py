@@ -127,6 +127,9 @@ FIXED_TIME = "2026-01-15T09:00:00Z"
 FIXED_EPOCH_MS = 1768467600000
 
 
+_SHARED_SESSION = boto3.Session()
+
+
 class MotoCannotBuild(ValueError):
     """The spec asks for a state moto 5.2.5 cannot represent; use :func:`build_snapshot` for it."""
 
@@ -305,14 +308,15 @@ class MotoAccount:
     endpoint: str
     account_id: str
     role_arn: str
-    _session: boto3.Session
+    _credentials: dict[str, Any]
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, endpoint: str, account_id: str | None = None) -> MotoAccount:
         account_id = account_id or random_account_id()
         role_arn = f"arn:aws:iam::{account_id}:role/trailguard-test"
-        base = boto3.client(
+        make: Any = _SHARED_SESSION.client
+        base = make(
             "sts",
             region_name="us-east-1",
             endpoint_url=endpoint,
@@ -320,21 +324,20 @@ class MotoAccount:
             aws_secret_access_key="testing",
         )
         credentials = base.assume_role(RoleArn=role_arn, RoleSessionName="builder")["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
-        return cls(endpoint, account_id, role_arn, session)
+        return cls(endpoint, account_id, role_arn, dict(credentials))
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
-            make: Any = self._session.client
+            # One boto3 session for every account: it parses each service model once for all of them.
+            make: Any = _SHARED_SESSION.client
             self._clients[key] = make(
                 service,
                 region_name=region,
                 endpoint_url=self.endpoint,
+                aws_access_key_id=self._credentials["AccessKeyId"],
+                aws_secret_access_key=self._credentials["SecretAccessKey"],
+                aws_session_token=self._credentials["SessionToken"],
                 config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 2}),
             )
         return self._clients[key]

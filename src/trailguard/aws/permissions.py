@@ -58,11 +58,6 @@ class ReadAction:
         """``cloudtrail:DescribeTrails``: the action an IAM policy must allow."""
         return f"{self.service}:{self.operation}"
 
-    @property
-    def method(self) -> str:
-        """The boto3 client method: ``describe_trails``."""
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation).lower()
-
 
 GET_CALLER_IDENTITY: Final = ReadAction(
     "sts", "GetCallerIdentity", "the audited account id and partition (needs no permission, allowed always)"

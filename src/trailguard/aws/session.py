@@ -25,6 +25,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import boto3
+import botocore
 import botocore.config
 import botocore.credentials
 import botocore.exceptions
@@ -396,7 +397,7 @@ class AwsSession:
         """
         region = region or self.region
         client = self.client(service, region)
-        method = getattr(client, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower(), None)
+        method = getattr(client, botocore.xform_name(operation), None)
         if method is None:
             raise AwsError(f"{service} has no operation {operation}", kind="usage")
         try:

@@ -475,6 +475,9 @@ class Snapshot:
     - ``trails``: each trail once, by ARN. ``log_groups``: each trail log group once, by ARN.
       ``alarm_regions``: alarms per (account, region) of those log groups. ``topics``: each topic named by
       a relevant alarm's ``AlarmActions``, once.
+
+    The records are frozen, but the raw responses inside them are plain dicts and lists shared with
+    every copy: read them, never change them (build a new record with :func:`dataclasses.replace`).
     """
 
     account_id: str
