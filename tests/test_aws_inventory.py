@@ -6,6 +6,7 @@ import ast
 import json
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,22 @@ def test_every_response_is_fetched_once(aws_environment: str) -> None:
             "sts:GetCallerIdentity": 1,
         }
     )
+
+
+def test_the_pool_size_changes_nothing_read(aws_environment: str) -> None:
+    built = build_account(aws_environment, AccountSpec.for_controls("4.1", "4.6", log_group_region="eu-west-1"))
+    regions = ["us-east-1", "eu-west-1", "eu-west-2", "ap-south-1"]
+
+    def shape(snapshot: Snapshot) -> dict[str, Any]:
+        document = snapshot.to_json()
+        for trail in document["trails"]:
+            trail["GetTrailStatus"] = {"IsLogging": trail["GetTrailStatus"]["IsLogging"]}  # moto's clock moves
+        return document
+
+    one = inventory(built, regions=regions, max_workers=1, now=datetime(2026, 1, 1, tzinfo=UTC))
+    many = inventory(built, regions=regions, max_workers=16, now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert shape(one) == shape(many)
+    assert one.generated == "2026-01-01T00:00:00Z"
 
 
 def test_subscriptions_are_read_every_page(aws_environment: str) -> None:
