@@ -236,6 +236,7 @@ class _Run:
 
     @staticmethod
     def _recorded(error: AwsError, action: ReadAction, region: str, account_id: str | None, resource: str) -> CallError:
+        """``error`` as a :class:`CallError` to keep in the snapshot; a fatal one is raised instead."""
         if error.fatal:
             raise error
         return CallError(
