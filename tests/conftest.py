@@ -36,6 +36,24 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def aws_environment(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """The moto endpoint, with boto3's environment reduced to dummy keys: no profile, region, endpoint or
+    config file of the machine running the tests, and no instance metadata lookups."""
+    import os
+
+    machine_settings = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
+    for name in list(os.environ):
+        if name in machine_settings or name.startswith(("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "absent-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "absent-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return moto_server
+
+
 @pytest.fixture(scope="session")
 def cloudtrail_corpus() -> Path:
     """The shared real CloudTrail corpus (34,108 records in six source folders); skips when absent."""
