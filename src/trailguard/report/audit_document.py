@@ -225,7 +225,7 @@ def broken_link_text(control: Mapping[str, Any]) -> str:
     label = LINK_LABELS[kind]
     link = _broken_link(control)
     if link is None:
-        return f"Broken link: {label} (none found)."
+        return f"Broken link: {label} (missing from the chain)."
     problem = link.get("problem")
     return f"Broken link: {label} {link['id']}" + (f": {problem}" if problem else ".")
 
