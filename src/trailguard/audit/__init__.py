@@ -1,0 +1,1 @@
+"""``trailguard audit``: the CIS monitoring controls of a real AWS account, checked by meaning."""
