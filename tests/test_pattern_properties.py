@@ -3,84 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import string
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from strategies import messages, pattern_soup, structured_patterns
 from trailguard.pattern import PatternError, compile_pattern, parse
-
-PATTERN_ALPHABET = string.ascii_letters[:8] + "019eE{}[]()$.*=!<>&|\"'%?-, \t\\_:/@#^+" + "ISNOTEXISTRUFL" + "é"
-
-pattern_soup = st.text(alphabet=PATTERN_ALPHABET, max_size=40)
-
-json_scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=8),
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from("abcxy"), children, max_size=3),
-    max_leaves=8,
-)
-json_messages = st.dictionaries(st.sampled_from(["a", "b", "c", "a.b", "eventName"]), json_values, max_size=4).map(
-    lambda obj: json.dumps(obj)
-)
-messages = st.one_of(st.text(max_size=60), json_messages, st.text(alphabet=' \t"[]ab1.-', max_size=30))
-
-# Grammar-shaped pattern texts, so the round-trip and never-raise properties reach every family.
-names = st.sampled_from(["a", "b", "eventName", "x-y", "_z"])
-steps = st.one_of(
-    names.map(lambda n: "." + n),
-    st.integers(0, 3).map(lambda i: f"[{i}]"),
-    st.sampled_from([".['a.b']", "[*]", ".*"]),
-)
-selectors = st.lists(steps, min_size=1, max_size=3).map(
-    lambda s: "$" + ("" if s[0].startswith(".") else ".") + "".join(s)
-)
-values = st.one_of(
-    st.sampled_from(
-        ["1", "-2.5", "+3", "1e3", ".5", "abc", "*x", "x*", "*", "true", '"q s"', '"*"', '""', "%a+%", "%^b$%"]
-    ),
-    st.text(alphabet='abc "\\*', max_size=5).map(lambda t: json.dumps(t)),
-)
-operators = st.sampled_from(["=", "!=", "<", "<=", ">", ">="])
-comparisons = st.one_of(
-    st.builds(lambda s, o, v: f"{s} {o} {v}", selectors, operators, values),
-    st.builds(lambda s, c: f"{s} IS {c}", selectors, st.sampled_from(["TRUE", "FALSE", "NULL", "null"])),
-    selectors.map(lambda s: f"{s} NOT EXISTS"),
-)
-json_exprs = st.recursive(
-    comparisons,
-    lambda inner: st.builds(lambda a, op, b: f"({a}) {op} {b}", inner, st.sampled_from(["&&", "||"]), inner),
-    max_leaves=5,
-)
-json_patterns = json_exprs.map(lambda e: "{ " + e + " }")
-entries = st.one_of(
-    names,
-    st.just(""),
-    st.just("..."),
-    st.builds(lambda n, o, v: f"{n} {o} {v}", names, operators, values),
-    st.builds(lambda n, v, w: f"{n} = {v} || {n} != {w}", names, values, values),
-)
-delimited_patterns = st.lists(entries, max_size=5).map(lambda es: "[" + ", ".join(es) + "]")
-term_patterns = st.lists(
-    st.builds(
-        lambda p, t: p + t,
-        st.sampled_from(["", "?", "-"]),
-        st.one_of(
-            st.sampled_from(["ERROR", "a_b", "x.y", "café"]),
-            st.text(alphabet='ab "', min_size=1, max_size=4).map(json.dumps),
-        ),
-    ),
-    max_size=4,
-).map(" ".join)
-structured_patterns = st.one_of(json_patterns, delimited_patterns, term_patterns, pattern_soup)
 
 
 @given(pattern_soup)

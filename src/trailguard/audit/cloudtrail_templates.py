@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Final
 
+from trailguard.pattern.json_eval import MISSING
+
 __all__ = ["CLOUDTRAIL_HINTS", "CLOUDTRAIL_UNIVERSE", "USER_IDENTITY_TYPES", "template_for"]
 
 ACCOUNT: Final = "111122223333"
@@ -323,11 +325,18 @@ def template_for(control_id: str) -> dict[str, Any]:
     return copy.deepcopy(_TEMPLATES[control_id])
 
 
-#: Real values per field, tried first when a witness needs a value other than the template's.
+#: Real values per field, tried first when a witness needs a value other than the template's (MISSING: the
+#: field left out, as in a call that succeeded).
 CLOUDTRAIL_HINTS: Final[dict[str, tuple[Any, ...]]] = {
     "$.eventName": ("DescribeInstances", "GetCallerIdentity", "ListBuckets", "CheckMfa", "AssumeRole"),
     "$.eventSource": ("sts.amazonaws.com", "ec2.amazonaws.com", "s3.amazonaws.com", "apigateway.amazonaws.com"),
-    "$.errorCode": ("AccessDenied", "Client.UnauthorizedOperation", "ThrottlingException", "ValidationException"),
+    "$.errorCode": (
+        MISSING,
+        "AccessDenied",
+        "Client.UnauthorizedOperation",
+        "ThrottlingException",
+        "ValidationException",
+    ),
     "$.errorMessage": (
         "Failed authentication",
         "No username found in supplied account",

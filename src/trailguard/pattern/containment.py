@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from trailguard.pattern.ast import And, JsonExpr, JsonPattern, MatchAll, Or, Pattern
+from trailguard.pattern.ast import And, JsonExpr, JsonPattern, MatchAll, Or, Pattern, TermKind, TermPattern
 from trailguard.pattern.compiled import CompiledPattern, compile_pattern
 from trailguard.pattern.errors import PatternError
 from trailguard.pattern.event import LogEvent
@@ -141,8 +141,9 @@ def compare_patterns(
     ``template``: the event witnesses start from (only the paths the patterns need are changed);
     ``corpus``: more events to try when sampling; ``assume``: a JSON pattern every event of the universe
     satisfies (e.g. fields always present), so witnesses that no real event resembles are not reported;
-    ``hints``: preferred values per selector (``{"$.eventName": ["CheckMfa"]}``), tried first so witnesses
-    look real; ``budget``: search steps before the symbolic search gives way to sampling.
+    ``hints``: preferred values per selector (``{"$.eventName": ["CheckMfa"], "$.errorCode": [MISSING]}``,
+    MISSING from trailguard.pattern.json_eval for "absent"), tried first so witnesses look real;
+    ``budget``: search steps before the symbolic search gives way to sampling.
 
     Raises PatternError when ``reference`` or ``assume`` is invalid (a candidate that does not parse is
     the ``invalid`` verdict), ValueError when ``assume`` is not a JSON pattern.
@@ -334,6 +335,7 @@ class _Comparison:
             assert missed.example is not None
             what = f"the reference's branch {missed_branch}" if missed_branch else "events the reference counts"
             text = f"does not count {what}: e.g. an event with {_summary(missed.example, paths)}"
+            text += _failing_part("candidate", self.candidate.tree, missed.example)
             if extra.example is not None:
                 text += f"; it also counts events the reference does not, e.g. {_summary(extra.example, paths)}"
         elif verdict is Verdict.COVERS:
@@ -342,6 +344,7 @@ class _Comparison:
                 "counts every event the reference counts, and more: e.g. an event with "
                 f"{_summary(extra.example, paths)}, which the reference does not count"
             )
+            text += _failing_part("reference", self.reference.tree, extra.example)
         else:
             text = "counts exactly the events the reference counts"
         if method is Method.SAMPLING:
@@ -404,6 +407,31 @@ def _expression_branches(expression: JsonExpr) -> list[tuple[JsonExpr, ...]] | N
 
 def _render_branch(leaves: Sequence[JsonExpr]) -> str:
     return " && ".join(f"({leaf.render()})" for leaf in leaves)
+
+
+def _failing_part(name: str, tree: Pattern, event: Mapping[str, Any]) -> str:
+    """Which part of a pattern the event fails, as a clause for the explanation ("" when nothing short says it)."""
+    if isinstance(tree, TermPattern):
+        message = compact_json(event)
+        plain = [t for t in tree.terms if t.kind is not TermKind.OPTIONAL]
+        for term in plain:
+            if (term.kind is TermKind.REQUIRED) == (term.text not in message):
+                state = "absent" if term.kind is TermKind.REQUIRED else "present"
+                return (
+                    f" (the {name}'s {'required' if state == 'absent' else 'excluded'} term {term.render()} is {state})"
+                )
+        return ""
+    if not isinstance(tree, JsonPattern):
+        return ""
+    expression = tree.expression
+    operands = expression.operands if isinstance(expression, And) else (expression,)
+    failing = [op for op in operands if not formula_holds(expression_formula(op), event)]
+    if isinstance(expression, Or):
+        return f" (none of the {name}'s {len(expression.operands)} alternatives holds)"
+    if not failing or len(failing) > 2:
+        return ""
+    clauses = " and ".join(f"({op.render()})" for op in failing)
+    return f" (the {name}'s {clauses} {'is' if len(failing) == 1 else 'are'} false for it)"
 
 
 def _summary(event: Mapping[str, Any], paths: Sequence[tuple[PathStep, ...]]) -> str:

@@ -180,7 +180,8 @@ def _kind_of(value: Any) -> str:
 class DocumentSolver:
     """Builds documents satisfying literal sets; one instance per comparison (it memoises by template node).
 
-    ``hints`` lists preferred values per path (tried first, so witnesses read like real events).
+    ``hints`` lists preferred values per path, MISSING for "absent" (tried right after the template's own
+    value, so witnesses read like real events).
     """
 
     def __init__(self, hints: Hints | None = None) -> None:
@@ -214,6 +215,9 @@ class DocumentSolver:
     ) -> Solution:
         if holds_all(literals, template):
             return Solution(template)
+        for hint in self._hints.get(path, ()) if path is not None else ():
+            if holds_all(literals, hint):
+                return Solution(hint)
         node = _split(literals)
         exact = True
         for kind in self._kind_order(node, template):
@@ -269,7 +273,9 @@ class DocumentSolver:
             if name in node.keys or holds_all(element_rules, value):
                 built[name] = value
         exact = True
-        for name, child_literals in node.keys.items():
+        # The template's members keep their places; new ones follow by name: the same document every run.
+        for name in sorted(node.keys):
+            child_literals = node.keys[name]
             child_path = (*path, Key(name, bracketed=False)) if path is not None else None
             solution = self._solve(child_literals | element_rules, template.get(name, MISSING), child_path)
             if not solution.found:

@@ -130,8 +130,12 @@ def generate_events(
 ) -> Iterator[dict[str, Any]]:
     """Events to try: models of ``formulas`` (each a pattern or its negation) within ``universe``, and mutations."""
     models: list[dict[str, Any]] = []
+    # The template, and the template cut down to the fields some pattern reads (fields keep their order,
+    # as a real producer writes them): an event with nothing incidental, e.g. no term a pattern relies on.
+    read = {steps[0].name for steps in referenced_paths([*formulas, universe]) if isinstance(steps[0], Key)}
+    stripped = None if template is None else {k: v for k, v in template.items() if k in read}
     for formula in formulas:
-        for start in (template, None):
+        for start in (template, stripped):
             search = ModelSearch(solver, start, budget=_SEARCH_BUDGET)
             for count, model in enumerate(search.models(conjunction([formula, universe]))):
                 models.append(model.document)

@@ -142,7 +142,8 @@ def string_candidates(tests: Sequence[tuple[Test, bool]], preferred: Sequence[An
         if isinstance(value, StringValue):
             shape, core = wildcard_shape(value.text)
             literal_texts.append(core)
-            out.append(core)
+            if core:
+                out.append(core)
             if not outcome:
                 unwanted_exact += shape == "exact"
             elif shape == "exact":
