@@ -15,11 +15,12 @@ always present), so a candidate filter that merely repeats them is not said to m
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any, Final
 
 from trailguard.pattern.json_eval import MISSING
 
-__all__ = ["CLOUDTRAIL_HINTS", "CLOUDTRAIL_UNIVERSE", "USER_IDENTITY_TYPES", "template_for"]
+__all__ = ["CLOUDTRAIL_HINTS", "CLOUDTRAIL_UNIVERSE", "USER_IDENTITY_TYPES", "shared_template", "template_for"]
 
 ACCOUNT: Final = "111122223333"
 
@@ -323,6 +324,11 @@ _TEMPLATES: Final[dict[str, dict[str, Any]]] = {
 def template_for(control_id: str) -> dict[str, Any]:
     """A fresh copy of the realistic record for a canonical control id (``"4.6"``); KeyError when unknown."""
     return copy.deepcopy(_TEMPLATES[control_id])
+
+
+def shared_template(control_id: str) -> Mapping[str, Any]:
+    """The record itself, not a copy: for readers that never change it (the comparison only reads templates)."""
+    return _TEMPLATES[control_id]
 
 
 #: Real values per field, tried first when a witness needs a value other than the template's (MISSING: the

@@ -13,6 +13,7 @@ form: the events an alarm must fire on, for simulating the alarm chain.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,7 +22,7 @@ from trailguard.audit.cloudtrail_templates import (
     CLOUDTRAIL_HINTS,
     CLOUDTRAIL_UNIVERSE,
     USER_IDENTITY_TYPES,
-    template_for,
+    shared_template,
 )
 from trailguard.catalog import CisControl
 from trailguard.pattern import compile_pattern
@@ -98,7 +99,7 @@ def required_events(control: CisControl) -> list[dict[str, Any]]:
     return [
         example.event
         for example in branch_examples(
-            control.pattern, template=template_for(control.id), assume=CLOUDTRAIL_UNIVERSE, hints=CLOUDTRAIL_HINTS
+            control.pattern, template=shared_template(control.id), assume=CLOUDTRAIL_UNIVERSE, hints=CLOUDTRAIL_HINTS
         )
     ]
 
@@ -109,8 +110,8 @@ def cloudtrail_corpus(control: CisControl) -> Iterator[dict[str, Any]]:
     Every userIdentity type; with and without errorCode/errorMessage; each eventName the control names;
     each path its pattern reads set missing, null, a number, a boolean, an array and an object.
     """
-    base = template_for(control.id)
-    yield base
+    base = shared_template(control.id)
+    yield copy.deepcopy(dict(base))
     identity_type = (Key("userIdentity", bracketed=False), Key("type", bracketed=False))
     for identity in USER_IDENTITY_TYPES:
         yield set_path(base, identity_type, identity)
@@ -140,7 +141,7 @@ def _compare(
     return compare_patterns(
         pattern_text,
         reference,
-        template=template_for(control.id),
+        template=shared_template(control.id),
         corpus=sampled(),
         assume=CLOUDTRAIL_UNIVERSE,
         hints=CLOUDTRAIL_HINTS,

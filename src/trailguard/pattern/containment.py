@@ -23,6 +23,7 @@ proof). Every example event is confirmed with the compiled matchers before it is
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -149,7 +150,7 @@ def compare_patterns(
     the ``invalid`` verdict), ValueError when ``assume`` is not a JSON pattern.
     """
     try:
-        compiled_candidate = compile_pattern(candidate)
+        compiled_candidate = _compiled(candidate)
     except PatternError as error:
         where = f" (at position {error.position})" if error.position is not None else ""
         return ContainmentResult(
@@ -160,7 +161,7 @@ def compare_patterns(
             f"the candidate is not a valid filter pattern: {error.aws_message}{where}",
             error=error,
         )
-    comparison = _Comparison(compiled_candidate, compile_pattern(reference), template, corpus, assume, hints, budget)
+    comparison = _Comparison(compiled_candidate, _compiled(reference), template, corpus, assume, hints, budget)
     return comparison.run()
 
 
@@ -175,7 +176,7 @@ def branch_examples(
 
     The empty pattern gives the template. Other families have no branches: ValueError.
     """
-    compiled = compile_pattern(pattern)
+    compiled = _compiled(pattern)
     tree = compiled.tree
     universe, assumption = _universe(assume)
     solver = DocumentSolver(_hint_paths(hints))
@@ -225,7 +226,7 @@ class _Comparison:
         self.universe, self.assumption = _universe(self.assume)
         self.solver = DocumentSolver(_hint_paths(self.hints))
         self.formulas: dict[tuple[str, bool], Formula | None] = {
-            (name, positive): _pattern_formula(pattern.tree, positive)
+            (name, positive): _pattern_formula(pattern.text, positive)
             for name, pattern in (("candidate", self.candidate), ("reference", self.reference))
             for positive in (True, False)
         }
@@ -313,13 +314,10 @@ class _Comparison:
         tree = self.reference.tree
         if not isinstance(tree, JsonPattern):
             return None
-        branches = _expression_branches(tree.expression)
-        if branches is None or len(branches) < 2:
+        branches = _branch_formulas(self.reference.text)
+        if len(branches) < 2:
             return None
-        for leaves in branches:
-            if formula_holds(conjunction([expression_formula(leaf) for leaf in leaves]), event):
-                return _render_branch(leaves)
-        return None
+        return next((text for text, formula in branches if formula_holds(formula, event)), None)
 
     def _explain(
         self,
@@ -365,14 +363,23 @@ class _Comparison:
 def _universe(assume: str | None) -> tuple[Formula, CompiledPattern | None]:
     if assume is None:
         return TRUE, None
-    compiled = compile_pattern(assume)
-    formula = _pattern_formula(compiled.tree, True)
+    compiled = _compiled(assume)
+    formula = _pattern_formula(assume, True)
     if formula is None:
         raise ValueError(f"the universe must be described by a JSON pattern: {assume!r}")
     return formula, compiled
 
 
-def _pattern_formula(tree: Pattern, positive: bool) -> Formula | None:
+# An audit compares each control's pattern with every filter of a log group, and the same filters recur
+# across controls, regions and accounts: patterns are compiled and turned into formulas once.
+@functools.lru_cache(maxsize=1024)
+def _compiled(text: str) -> CompiledPattern:
+    return compile_pattern(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _pattern_formula(text: str, positive: bool) -> Formula | None:
+    tree = _compiled(text).tree
     if isinstance(tree, MatchAll):
         return TRUE if positive else FALSE
     if isinstance(tree, JsonPattern):
@@ -381,7 +388,23 @@ def _pattern_formula(tree: Pattern, positive: bool) -> Formula | None:
 
 
 def _hint_paths(hints: Mapping[str, Sequence[Any]] | None) -> dict[tuple[PathStep, ...], Sequence[Any]]:
-    return {selector_path(parse_selector(selector)): values for selector, values in (hints or {}).items()}
+    return {_hint_path(selector): values for selector, values in (hints or {}).items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _hint_path(selector: str) -> tuple[PathStep, ...]:
+    return selector_path(parse_selector(selector))
+
+
+@functools.lru_cache(maxsize=256)
+def _branch_formulas(text: str) -> tuple[tuple[str, Formula], ...]:
+    """Each branch of a JSON pattern's disjunctive normal form: its text and its formula (none past a size limit)."""
+    tree = _compiled(text).tree
+    branches = _expression_branches(tree.expression) if isinstance(tree, JsonPattern) else None
+    return tuple(
+        (_render_branch(leaves), conjunction([expression_formula(leaf) for leaf in leaves]))
+        for leaves in branches or ()
+    )
 
 
 def _expression_branches(expression: JsonExpr) -> list[tuple[JsonExpr, ...]] | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, TypeAlias
 
 from trailguard.pattern.ast import (
@@ -74,11 +74,23 @@ PathStep: TypeAlias = Key | Index
 # ---------------------------------------------------------------- tests on one value
 
 
+def _remember_hash(node: object, parts: tuple[object, ...]) -> None:
+    # Formula nodes are hashed constantly (sets of literals, memo keys): each computes its hash once.
+    object.__setattr__(node, "_hash", hash(parts))
+
+
 @dataclass(frozen=True, slots=True)
 class Equals:
     """``= value``: a wildcard string, a number literal or a regex (json_eval's ``=`` test)."""
 
     value: Value
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, (self.value,))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +98,13 @@ class NotEquals:
     """``!= value`` on a wildcard-free path: a string or number that does not equal ``value``."""
 
     value: Value
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, (self.value,))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +113,13 @@ class Orders:
 
     operator: Operator
     value: NumberValue
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, (self.operator, self.value))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +145,13 @@ Test: TypeAlias = Equals | NotEquals | Orders | Is | Present
 class PathAtom:
     steps: tuple[PathStep, ...]
     test: Test
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, (self.steps, self.test))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +159,13 @@ class SomeElement:
     base: tuple[PathStep, ...]
     suffix: tuple[PathStep, ...]
     test: Test
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, (self.base, self.suffix, self.test))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 Atom: TypeAlias = PathAtom | SomeElement
@@ -135,6 +175,13 @@ Atom: TypeAlias = PathAtom | SomeElement
 class Literal:
     atom: Atom
     positive: bool
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, (self.atom, self.positive))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def negated(self) -> Literal:
         return Literal(self.atom, not self.positive)

@@ -22,7 +22,7 @@ from typing import Any, Final
 from trailguard.pattern.ast import Check, Index, Key
 from trailguard.pattern.formulas import AllOf, Formula, Is, Literal, PathAtom, PathStep, Present, SomeElement, Test
 from trailguard.pattern.json_eval import MISSING, compile_path
-from trailguard.pattern.value_domains import number_candidates, string_candidates, test_holds
+from trailguard.pattern.value_domains import number_candidates, string_candidates, test_holds, value_predicate
 
 __all__ = ["NO_SOLUTION", "DocumentSolver", "Solution", "formula_holds", "holds", "holds_all"]
 
@@ -70,14 +70,24 @@ def _members(value: Any) -> Iterable[Any]:
 
 def holds(literal: Literal, value: Any) -> bool:
     """Whether ``literal`` (paths relative to ``value``) holds for ``value``."""
-    atom = literal.atom
+    return _evaluator(literal.atom)(value) == literal.positive
+
+
+@functools.lru_cache(maxsize=16384)
+def _evaluator(atom: PathAtom | SomeElement) -> Callable[[Any], bool]:
+    """The truth of an atom on a value, as one closure (solving evaluates the same atoms many times)."""
+    predicate = value_predicate(atom.test)
     if isinstance(atom, PathAtom):
-        outcome = test_holds(atom.test, _walker(atom.steps)(value))
-    else:
-        base = _walker(atom.base)(value)
-        suffix = _walker(atom.suffix)
-        outcome = base is not MISSING and any(test_holds(atom.test, suffix(m)) for m in _members(base))
-    return outcome == literal.positive
+        walk = _walker(atom.steps)
+        return lambda value: predicate(walk(value))
+    base_of = _walker(atom.base)
+    suffix = _walker(atom.suffix)
+
+    def some_member(value: Any) -> bool:
+        base = base_of(value)
+        return base is not MISSING and any(predicate(suffix(member)) for member in _members(base))
+
+    return some_member
 
 
 def holds_all(literals: Iterable[Literal], value: Any) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from trailguard.pattern.formulas import AllOf, AnyOf, Atom, Formula, Literal
-from trailguard.pattern.models import DocumentSolver
+from trailguard.pattern.models import DocumentSolver, holds_all
 
 __all__ = ["DEFAULT_BUDGET", "Model", "ModelSearch"]
 
@@ -64,21 +64,22 @@ class ModelSearch:
         chosen = dict(chosen)
         disjunctions: list[AnyOf] = []
         stack = list(pending)
-        added = False
+        added: list[Literal] = []
         while stack:
             item = stack.pop()
             if isinstance(item, Literal):
                 known = chosen.get(item.atom)
                 if known is None:
                     chosen[item.atom] = item.positive
-                    added = True
+                    added.append(item)
                 elif known != item.positive:
                     return
             elif isinstance(item, AllOf):
                 stack.extend(item.operands)
             else:
                 disjunctions.append(item)
-        if added or document is None:
+        # The parent's document satisfies the parent's literals; when the new ones hold in it too, it stays.
+        if document is None or not holds_all(added, document):
             document = self._document(chosen)
             if document is None:
                 return

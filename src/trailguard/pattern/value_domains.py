@@ -38,6 +38,7 @@ __all__ = [
     "regex_samples",
     "string_candidates",
     "test_holds",
+    "value_predicate",
     "wildcard_shape",
 ]
 
@@ -57,11 +58,12 @@ _SEPARATORS: Final = " -_.:/|~^!#0123456789xyzqXYZQ"
 
 def test_holds(test: Test, value: Any) -> bool:
     """Whether ``value`` (MISSING for an absent key) passes ``test``, exactly as the compiled matcher decides."""
-    return _predicate(test)(value)
+    return value_predicate(test)(value)
 
 
 @functools.lru_cache(maxsize=4096)
-def _predicate(test: Test) -> Callable[[Any], bool]:
+def value_predicate(test: Test) -> Callable[[Any], bool]:
+    """``test`` as a function of one value (MISSING for an absent key)."""
     if isinstance(test, Present):
         return lambda value: value is not MISSING
     if isinstance(test, Is):
