@@ -668,3 +668,11 @@ def test_equivalent_and_covers_are_never_contradicted_by_a_corpus(
             assert not (in_reference and not in_candidate), (result.explanation, event.message)
         if result.verdict is EQUIVALENT:
             assert not (in_candidate and not in_reference), (result.explanation, event.message)
+
+
+def test_a_search_beyond_its_budget_is_decided_by_sampling() -> None:
+    result = compare_patterns("{ $.a = 1 }", "{ $.a = 1 || $.b = 1 }", budget=1)
+    assert (result.verdict, result.method) == (MISSES, SAMPLING)
+    assert_witnesses(result)
+    assert "decided by sampling" in result.explanation
+    assert compare_patterns("{ $.a = 1 }", "{ $.a = 1 || $.b = 1 }").method is SYMBOLIC

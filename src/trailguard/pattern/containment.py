@@ -61,7 +61,7 @@ __all__ = [
     "compare_patterns",
 ]
 
-_MAX_BRANCHES: Final = 512
+_MAX_BRANCHES: Final = 64  # branch names in explanations; CIS patterns have at most 18
 _SUMMARY_PATHS: Final = 6
 
 

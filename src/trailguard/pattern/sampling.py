@@ -36,7 +36,7 @@ from trailguard.pattern.values import literal_decimal
 __all__ = ["compact_json", "generate_events", "literal_values", "referenced_paths", "set_path"]
 
 _MODELS_PER_FORMULA: Final = 12
-_SEARCH_BUDGET: Final = 3000
+_SEARCH_BUDGET: Final = 500
 _KIND_VALUES: Final[tuple[Any, ...]] = (
     MISSING,
     None,
