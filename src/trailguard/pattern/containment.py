@@ -345,8 +345,10 @@ class _Comparison:
             text += _failing_part("reference", self.reference.tree, extra.example)
         else:
             text = "counts exactly the events the reference counts"
-        if method is Method.SAMPLING:
-            text += f" (decided by sampling {sampled} generated events: {self._why_sampling()})"
+        if method is Method.SAMPLING and verdict is Verdict.MISSES:
+            text += f" (found by sampling {sampled} generated events: {self._why_sampling()})"
+        elif method is Method.SAMPLING:
+            text += f" (decided by sampling {sampled} generated events, not proven: {self._why_sampling()})"
         return text
 
     def _why_sampling(self) -> str:
