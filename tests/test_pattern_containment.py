@@ -55,6 +55,10 @@ def assert_witnesses(result: ContainmentResult) -> None:
         assert counts(result.candidate, result.extra_example), result
         assert not counts(result.reference, result.extra_example), result
     assert (result.verdict is MISSES) == (result.missed_example is not None)
+    if result.method is SYMBOLIC or result.verdict is MISSES:
+        assert result.proven
+    if result.verdict is EQUIVALENT and result.method is SAMPLING:
+        assert not result.proven
     if result.verdict is COVERS:
         assert result.extra_example is not None
     if result.verdict is EQUIVALENT:

@@ -85,7 +85,10 @@ class ContainmentResult:
     ``extra_example``: an event the candidate counts and the reference does not (``covers``, and
     ``misses`` when the candidate also over-matches); ``missed_branch``: the reference's branch (one
     conjunction of its disjunctive normal form) that the missed example takes; ``sampled_events``: how
-    many generated events were tried when ``method`` is "sampling".
+    many generated events were tried when ``method`` is "sampling"; ``proven``: the verdict is certain
+    (a confirmed missed example, or a complete symbolic search for what the verdict says does not exist;
+    ``covers`` needs the proof that nothing is missed, ``equivalent`` both proofs). A sampled
+    ``equivalent`` or ``covers`` is "no counterexample found", not proven.
     """
 
     candidate: str
@@ -98,6 +101,7 @@ class ContainmentResult:
     missed_branch: str | None = None
     error: PatternError | None = None
     sampled_events: int = 0
+    proven: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +114,7 @@ class ContainmentResult:
             "extraExample": self.extra_example,
             "missedBranch": self.missed_branch,
             "sampledEvents": self.sampled_events,
+            "proven": self.proven,
             "error": None
             if self.error is None
             else {"message": self.error.aws_message, "position": self.error.position},
@@ -220,7 +225,8 @@ class _Comparison:
     hints: Mapping[str, Sequence[Any]] | None
     budget: int
     _samples: list[dict[str, Any]] = field(default_factory=list, init=False)
-    _sampled: bool = field(default=False, init=False)
+    _seen: set[str] = field(default_factory=set, init=False)
+    _source: Iterator[dict[str, Any]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.universe, self.assumption = _universe(self.assume)
@@ -234,16 +240,16 @@ class _Comparison:
     def run(self) -> ContainmentResult:
         missed = self._direction("reference", "candidate")
         extra = self._direction("candidate", "reference")
-        sampled = len(self._samples) if self._sampled else 0
+        sampled = len(self._samples)
         if missed.example is not None:
-            verdict = Verdict.MISSES
+            verdict, proven = Verdict.MISSES, True
             method = missed.method
         elif extra.example is not None:
-            verdict = Verdict.COVERS
+            verdict, proven = Verdict.COVERS, missed.proven
             method = Method.SYMBOLIC if missed.proven and extra.method is Method.SYMBOLIC else Method.SAMPLING
         else:
-            verdict = Verdict.EQUIVALENT
-            method = Method.SYMBOLIC if missed.proven and extra.proven else Method.SAMPLING
+            verdict, proven = Verdict.EQUIVALENT, missed.proven and extra.proven
+            method = Method.SYMBOLIC if proven else Method.SAMPLING
         missed_branch = self._branch_taken(missed.example) if missed.example is not None else None
         explanation = self._explain(verdict, method, missed, extra, missed_branch, sampled)
         return ContainmentResult(
@@ -256,6 +262,7 @@ class _Comparison:
             extra_example=extra.example,
             missed_branch=missed_branch,
             sampled_events=sampled,
+            proven=proven,
         )
 
     # -- one direction: an event ``counted`` counts and ``uncounted`` does not -------------------
@@ -287,24 +294,23 @@ class _Comparison:
         return in_reference and not in_candidate if counted == "reference" else in_candidate and not in_reference
 
     def _sample_events(self) -> Iterator[dict[str, Any]]:
-        if self._sampled:
-            yield from self._samples
-            return
-        self._sampled = True
-        seen: set[str] = set()
-        formulas = [f for f in self.formulas.values() if f is not None]
-        generated = generate_events(
-            self.solver,
-            formulas,
-            self.universe,
-            [self.candidate.tree, self.reference.tree],
-            self.template,
-            literal_values(formulas),
-        )
-        for event in itertools.chain(generated, (dict(e) for e in self.corpus)):
+        """Generated events, then the caller's; built lazily and kept, so the second direction reuses them."""
+        yield from self._samples
+        if self._source is None:
+            formulas = [f for f in self.formulas.values() if f is not None]
+            generated = generate_events(
+                self.solver,
+                formulas,
+                self.universe,
+                [self.candidate.tree, self.reference.tree],
+                self.template,
+                literal_values(formulas),
+            )
+            self._source = itertools.chain(generated, (dict(e) for e in self.corpus))
+        for event in self._source:
             key = compact_json(event)
-            if key not in seen:
-                seen.add(key)
+            if key not in self._seen:
+                self._seen.add(key)
                 self._samples.append(event)
                 yield event
 
