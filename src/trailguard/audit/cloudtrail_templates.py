@@ -335,7 +335,15 @@ def shared_template(control_id: str) -> Mapping[str, Any]:
 #: field left out, as in a call that succeeded).
 CLOUDTRAIL_HINTS: Final[dict[str, tuple[Any, ...]]] = {
     "$.eventName": ("DescribeInstances", "GetCallerIdentity", "ListBuckets", "CheckMfa", "AssumeRole"),
-    "$.eventSource": ("sts.amazonaws.com", "ec2.amazonaws.com", "s3.amazonaws.com", "apigateway.amazonaws.com"),
+    # Services sharing event names with the CIS lists first: API Gateway (CreateRoute), IAM and Organizations
+    # (CreatePolicy, DeletePolicy).
+    "$.eventSource": (
+        "apigateway.amazonaws.com",
+        "iam.amazonaws.com",
+        "organizations.amazonaws.com",
+        "sts.amazonaws.com",
+        "ec2.amazonaws.com",
+    ),
     "$.errorCode": (
         MISSING,
         "AccessDenied",

@@ -142,7 +142,7 @@ def generate_events(
                 yield model.document
                 if count + 1 >= _MODELS_PER_FORMULA:
                     break
-    yield from _planted(models, trees, formulas)
+    yield from _planted(models, trees, [*formulas, universe])
     bases = [dict(template) if template is not None else {}, *models[:: max(1, _MODELS_PER_FORMULA)]]
     values = list(_KIND_VALUES) + list(extra_values)
     for base in bases:
@@ -186,8 +186,9 @@ def _planted(
         return
     read = {steps[0].name for steps in referenced_paths(formulas) if isinstance(steps[0], Key)}
     for model in models:
-        fallback = _PLANTED_FIELD if _PLANTED_FIELD not in read else None
-        field = next((k for k, v in model.items() if type(v) is str and k not in read), fallback)
+        # The longest free text field (a user agent, a description) is where extra words look least odd.
+        free = [(len(v), k) for k, v in model.items() if type(v) is str and k not in read]
+        field = max(free)[1] if free else (_PLANTED_FIELD if _PLANTED_FIELD not in read else None)
         if field is None:
             continue
         for text in texts:
