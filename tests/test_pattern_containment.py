@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strategies import related_pattern_pairs, small_documents
-from trailguard.audit.cloudtrail_templates import CLOUDTRAIL_UNIVERSE, template_for
-from trailguard.audit.meaning import FilterMeaning, judge_filter, required_events
+from trailguard.audit.cloudtrail_templates import CLOUDTRAIL_UNIVERSE, USER_IDENTITY_TYPES, template_for
+from trailguard.audit.meaning import FilterMeaning, cloudtrail_corpus, judge_filter, required_events
 from trailguard.catalog import cis_control, cis_controls
 from trailguard.pattern import LogEvent, compile_pattern
 from trailguard.pattern.ast import Key
@@ -682,3 +682,30 @@ def test_a_search_beyond_its_budget_is_decided_by_sampling() -> None:
     assert_witnesses(result)
     assert "sampling" in result.explanation
     assert compare_patterns(candidate, reference).method is SYMBOLIC
+
+
+def test_cloudtrail_corpus_mutates_the_controls_record() -> None:
+    control = cis_control("4.15")
+    corpus = list(cloudtrail_corpus(control))
+    identity_types = {event.get("userIdentity", {}).get("type") for event in corpus}
+    assert set(USER_IDENTITY_TYPES) <= identity_types
+    assert any("errorCode" in event for event in corpus) and any("errorCode" not in event for event in corpus)
+    names = [event.get("eventName") for event in corpus]
+    assert all(name in names for name in ("AcceptHandshake", "UpdateOrganizationalUnit", "CreateAccount"))
+    sources = [json.dumps(event.get("eventSource", "absent")) for event in corpus]
+    assert all(kind in sources for kind in ('"absent"', "null", "0", "true", "[]", "{}"))
+    for event in corpus:
+        json.loads(compact_json(event))
+    assert corpus[0] == template_for("4.15")  # the shared record itself is never handed out
+    corpus[0]["eventName"] = "changed"
+    assert template_for("4.15")["eventName"] == "AttachPolicy"
+
+
+def test_results_are_json_documents() -> None:
+    meaning = judged('{ $.eventName = ConsoleLogin && $.errorMessage = "Failed authentication" && $.x = 1 }', "4.6")
+    document = json.loads(json.dumps(meaning.to_dict()))
+    assert document["control"] == "4.6" and document["cisVersion"] == "7.0.0" and document["accepted"] is False
+    assert document["verdict"] == "misses" and document["method"] == "symbolic" and document["proven"] is True
+    assert document["missedExample"]["eventName"] == "ConsoleLogin" and document["extraExample"] is None
+    assert document["error"] is None and document["alternative"] is None
+    assert set(document) >= {"candidate", "reference", "explanation", "missedBranch", "sampledEvents"}

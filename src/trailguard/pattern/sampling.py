@@ -10,6 +10,7 @@ term pattern written into a field no pattern reads — plus any events the calle
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
@@ -164,7 +165,9 @@ def literal_values(formulas: Iterable[Formula]) -> list[Any]:
                 number = literal_decimal(value.text)
                 if number is not None and number.is_finite():
                     integral = number == number.to_integral_value() and abs(number) < 2**63
-                    out.append(int(number) if integral else float(number))
+                    as_number = int(number) if integral else float(number)
+                    if integral or math.isfinite(as_number):
+                        out.append(as_number)
             elif isinstance(value, Regex):
                 out.extend(regex_samples(value.source))
     return list(dict.fromkeys(out))
