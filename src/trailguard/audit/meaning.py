@@ -14,6 +14,7 @@ form: the events an alarm must fire on, for simulating the alarm chain.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -24,10 +25,18 @@ from trailguard.audit.cloudtrail_templates import (
     USER_IDENTITY_TYPES,
     shared_template,
 )
-from trailguard.catalog import CisControl
-from trailguard.pattern import compile_pattern
+from trailguard.catalog import CisControl, cis_control
+from trailguard.pattern import LogEvent, PatternError, compile_pattern
 from trailguard.pattern.ast import JsonPattern, Key, StringValue
-from trailguard.pattern.containment import ContainmentResult, Verdict, branch_examples, compare_patterns
+from trailguard.pattern.containment import (
+    BranchExample,
+    ContainmentResult,
+    Method,
+    Verdict,
+    branch_examples,
+    compact_json,
+    compare_patterns,
+)
 from trailguard.pattern.formulas import Equals, PathAtom, expression_formula, literals_of
 from trailguard.pattern.json_eval import MISSING
 from trailguard.pattern.sampling import set_path
@@ -83,7 +92,9 @@ def judge_filter(pattern_text: str, control: CisControl, *, corpus: Iterable[Map
 
     ``corpus``: real CloudTrail records to add to the sampled events when sampling is needed.
     """
-    comparison = _compare(pattern_text, control.pattern, control, corpus)
+    comparison = _misses_a_required_event(pattern_text, control) or _compare(
+        pattern_text, control.pattern, control, corpus
+    )
     alternative = None
     if comparison.verdict is Verdict.MISSES:
         for pattern in control.alternative_patterns:
@@ -96,12 +107,43 @@ def judge_filter(pattern_text: str, control: CisControl, *, corpus: Iterable[Map
 
 def required_events(control: CisControl) -> list[dict[str, Any]]:
     """One realistic event per branch of the control's reference pattern (in the pattern's order)."""
-    return [
-        example.event
-        for example in branch_examples(
+    return [example.event for example in _required_branches(control.id, control.version)]
+
+
+@functools.lru_cache(maxsize=64)
+def _required_branches(control_id: str, version: str) -> tuple[BranchExample, ...]:
+    control = cis_control(control_id, version)
+    return tuple(
+        branch_examples(
             control.pattern, template=shared_template(control.id), assume=CLOUDTRAIL_UNIVERSE, hints=CLOUDTRAIL_HINTS
         )
-    ]
+    )
+
+
+def _misses_a_required_event(pattern_text: str, control: CisControl) -> ContainmentResult | None:
+    """The quick, certain answer for most filters of a log group: a required event (one per branch of the
+    reference) that the pattern does not count. ``None`` when it counts them all (the full comparison decides)
+    or does not parse (the full comparison reports it)."""
+    try:
+        compiled = compile_pattern(pattern_text)
+    except PatternError:
+        return None
+    for branch in _required_branches(control.id, control.version):
+        event = branch.event
+        if not compiled.test_event(LogEvent(compact_json(event), parsed=dict(event))):
+            return ContainmentResult(
+                candidate=pattern_text,
+                reference=control.pattern,
+                verdict=Verdict.MISSES,
+                method=Method.SYMBOLIC,
+                explanation=(
+                    f"does not count the events of the reference's branch {branch.branch}: e.g. the event "
+                    f"{compact_json(event)}"
+                ),
+                missed_example=copy.deepcopy(event),
+                missed_branch=branch.branch,
+            )
+    return None
 
 
 def cloudtrail_corpus(control: CisControl) -> Iterator[dict[str, Any]]:
