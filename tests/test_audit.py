@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_builders import AccountSpec, MonitorSpec, SubscriptionSpec, build_account, build_snapshot
 
+from aws_builders import AccountSpec, SubscriptionSpec, build_account, build_snapshot
 from trailguard.audit.findings import audit_document
 from trailguard.catalog import resolve_controls
 
