@@ -82,8 +82,11 @@ class DeliveryPolicy:
         delays += [float(self.min_delay_target)] * self.num_min_delay_retries
         steps = self.backoff_retries
         low, high = float(self.min_delay_target), float(self.max_delay_target)
-        for i in range(1, steps + 1):
-            delays.append(low + (high - low) * _curve(self.backoff_function, i / steps))
+        for i in range(steps):
+            # The phase runs "from minDelayTarget to maxDelayTarget": its first retry waits the minimum, its last
+            # the maximum (a single backoff retry waits the maximum).
+            fraction = i / (steps - 1) if steps > 1 else 1.0
+            delays.append(low + (high - low) * _curve(self.backoff_function, fraction))
         delays += [high] * self.num_max_delay_retries
         return tuple(round(d, 3) for d in delays)
 

@@ -210,7 +210,9 @@ class ContextBuilder:
         for key, counts in self._fields.items():
             ranked = sorted(counts.counts.items(), key=lambda item: (-item[1], item[0]))
             values[key] = tuple(ValueCount(v, c) for v, c in ranked[:max_values])
-            others[key] = counts.other + sum(c for _, c in ranked[max_values:])
+            other = counts.other + sum(c for _, c in ranked[max_values:])
+            if other:
+                others[key] = other
         return NotificationContext(self.count, self.first_ms, self.last_ms, values, others)
 
 
