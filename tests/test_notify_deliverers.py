@@ -15,9 +15,9 @@ from typing import Any
 
 import boto3
 import pytest
+
 from conftest import HttpSink, SmtpInbox
 from notify_support import TOPIC_ARN, delivery, notification
-
 from trailguard.model import Subscription
 from trailguard.model.smtp import SmtpSettings, parse_smtp_url
 from trailguard.notify import DeliveryError

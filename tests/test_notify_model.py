@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from notify_support import failed_login, notification
 
+from notify_support import failed_login, notification
 from trailguard.model import ConfigError, Subscription, Topic, endpoint_problem, parse_config
 from trailguard.model.constants import SNS_PROTOCOLS, TRAILGUARD_PROTOCOLS
 from trailguard.model.delivery_policy import DeliveryPolicyError, parse_delivery_policy

@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from conftest import HttpSink
 from notify_support import TOPIC_ARN, FakeClock, context, notification, topic
-
 from trailguard.model import Subscription
-from trailguard.notify import Delivery, DeliveryError, Outbox, OutboxError, RetryPolicy, SCHEMA_VERSION
+from trailguard.notify import SCHEMA_VERSION, Delivery, DeliveryError, Outbox, OutboxError, RetryPolicy
 from trailguard.notify.http import HttpDeliverer
 from trailguard.notify.local import LocalDeliverer
 
@@ -186,7 +186,7 @@ def test_a_protocol_without_a_deliverer_goes_to_the_dead_letter_list(tmp_path: P
 def test_files_the_outbox_cannot_use_give_clear_errors(tmp_path: Path) -> None:
     not_sqlite = tmp_path / "notes.txt"
     not_sqlite.write_text("hello, this is not a database\n" * 100)
-    with pytest.raises(OutboxError, match="cannot use the state file .*notes.txt"):
+    with pytest.raises(OutboxError, match=r"cannot use the state file .*notes\.txt"):
         Outbox(not_sqlite)
     with pytest.raises(OutboxError, match="cannot open the state file"):
         Outbox(tmp_path / "no" / "such" / "dir" / "s.sqlite")
@@ -209,9 +209,8 @@ def test_a_read_only_state_file_refuses_writes_and_keeps_what_it_had(tmp_path: P
         os.chmod(tmp_path / name, 0o444)
     os.chmod(tmp_path, 0o555)
     try:
-        with pytest.raises(OutboxError):
-            with Outbox(path, clock=FakeClock()) as outbox:
-                outbox.enqueue(notification(at_ms=1), topic(*subscriptions(tmp_path, 1)))
+        with pytest.raises(OutboxError), Outbox(path, clock=FakeClock()) as outbox:
+            outbox.enqueue(notification(at_ms=1), topic(*subscriptions(tmp_path, 1)))
     finally:
         os.chmod(tmp_path, 0o755)
     with Outbox(path, clock=FakeClock()) as outbox:
