@@ -330,3 +330,61 @@ def test_sns_republishes_subject_and_message(moto_server: str, aws_credentials: 
     assert forwarded["TopicArn"] == topic_arn
     assert forwarded["Subject"] == 'ALARM: "ConsoleSigninFailures" in US East (N. Virginia)'
     assert forwarded["Message"] == notification().message
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_smtp_upgrades_with_starttls_when_offered_and_verifies_the_certificate(tmp_path: Path) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from conftest import free_port
+
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    inbox = SmtpInbox()
+    port = free_port()
+    # require_starttls: the server refuses MAIL FROM on a plain connection, so a delivery proves the upgrade.
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_context, require_starttls=True)
+    controller.start()
+    try:
+        trusting = ssl.create_default_context(cafile=str(cert))
+        EmailDeliverer(smtp_settings("127.0.0.1", port), environ={}, tls_context=trusting).deliver(delivery(EMAIL))
+        assert len(inbox.messages) == 1
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            EmailDeliverer(smtp_settings("127.0.0.1", port), environ={}).deliver(delivery(EMAIL))
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()

@@ -385,6 +385,8 @@ class Outbox:
             deliverer.deliver(delivery)
         except DeliveryError as failure:
             error = failure
+        except Exception as failure:  # a deliverer's bug must not stop the other deliveries; retried like a fault
+            error = DeliveryError(f"unexpected {type(failure).__name__}: {failure}")
         finally_ms = self.clock()
         attempts = entry.attempts + 1
         if error is None:
