@@ -1,4 +1,5 @@
-"""Shared fixtures: a local moto server for AWS tests, and the shared CloudTrail corpus."""
+"""Shared fixtures: a local moto server for AWS tests, the shared CloudTrail corpus, and local SMTP (aiosmtpd) and
+HTTP (http.server) receivers for notification delivery."""
 
 from __future__ import annotations
 
