@@ -26,7 +26,7 @@ from trailguard.audit.cloudtrail_templates import (
     shared_template,
 )
 from trailguard.catalog import CisControl, cis_control
-from trailguard.pattern import LogEvent, PatternError, compile_pattern
+from trailguard.pattern import PatternError, compile_pattern
 from trailguard.pattern.ast import JsonPattern, Key, StringValue
 from trailguard.pattern.containment import (
     BranchExample,
@@ -38,7 +38,7 @@ from trailguard.pattern.containment import (
     compare_patterns,
 )
 from trailguard.pattern.formulas import Equals, PathAtom, expression_formula, literals_of
-from trailguard.pattern.json_eval import MISSING
+from trailguard.pattern.json_eval import MISSING, necessary_texts
 from trailguard.pattern.sampling import set_path
 from trailguard.pattern.value_domains import wildcard_shape
 
@@ -121,29 +121,46 @@ def _required_branches(control_id: str, version: str) -> tuple[BranchExample, ..
 
 
 def _misses_a_required_event(pattern_text: str, control: CisControl) -> ContainmentResult | None:
-    """The quick, certain answer for most filters of a log group: a required event (one per branch of the
-    reference) that the pattern does not count. ``None`` when it counts them all (the full comparison decides)
-    or does not parse (the full comparison reports it)."""
+    """The quick, certain answer for the many filters of a log group that have nothing to do with the control: a
+    JSON pattern that needs a field to show texts the control's events never show there (another eventName, say)
+    counts none of them. ``None`` when the patterns can hold together (the full comparison decides, and names the
+    clause at fault), and for other families or invalid patterns (the full comparison handles them)."""
     try:
-        compiled = compile_pattern(pattern_text)
+        candidate = compile_pattern(pattern_text).tree
+        reference = compile_pattern(control.pattern).tree
     except PatternError:
         return None
-    for branch in _required_branches(control.id, control.version):
-        event = branch.event
-        if not compiled.test_event(LogEvent(compact_json(event), parsed=dict(event))):
-            return ContainmentResult(
-                candidate=pattern_text,
-                reference=control.pattern,
-                verdict=Verdict.MISSES,
-                method=Method.SYMBOLIC,
-                explanation=(
-                    f"does not count the events of the reference's branch {branch.branch}: e.g. the event "
-                    f"{compact_json(event)}"
-                ),
-                missed_example=copy.deepcopy(event),
-                missed_branch=branch.branch,
-            )
+    if not isinstance(candidate, JsonPattern) or not isinstance(reference, JsonPattern):
+        return None
+    needed = necessary_texts(reference.expression)
+    for selector, texts in necessary_texts(candidate.expression).items():
+        required = needed.get(selector)
+        if required is None or texts & required:
+            continue
+        branches = _required_branches(control.id, control.version)
+        if not branches:
+            return None
+        first = branches[0]
+        return ContainmentResult(
+            candidate=pattern_text,
+            reference=control.pattern,
+            verdict=Verdict.MISSES,
+            method=Method.SYMBOLIC,
+            explanation=(
+                f"counts no event the control requires: it needs {selector.render()} to be "
+                f"{_one_of(texts)}, the control's events have {_one_of(required)}; e.g. the event "
+                f"{compact_json(first.event)}"
+            ),
+            missed_example=copy.deepcopy(first.event),
+            missed_branch=first.branch,
+        )
     return None
+
+
+def _one_of(texts: frozenset[str]) -> str:
+    shown = sorted(texts)
+    listed = ", ".join(shown[:5]) + (f" (and {len(shown) - 5} more)" if len(shown) > 5 else "")
+    return listed if len(shown) == 1 else f"one of {listed}"
 
 
 def cloudtrail_corpus(control: CisControl) -> Iterator[dict[str, Any]]:
