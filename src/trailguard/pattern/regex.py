@@ -28,6 +28,7 @@ the way a backtracking engine can (``%a*a*a*a*a*a*a*a*b%``).
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from typing import Any, Final
 
 import re2  # type: ignore[import-untyped]
@@ -251,7 +252,7 @@ def _choose_marker(alternatives: Alternatives) -> int:
     return candidate
 
 
-def _options(*, capture: bool) -> Any:
+def _options(*, capture: bool = False) -> Any:
     options = re2.Options()
     options.max_mem = RE2_MAX_MEM
     options.log_errors = False
@@ -259,7 +260,7 @@ def _options(*, capture: bool) -> Any:
     return options
 
 
-def _re2_compile(expression: str, *, capture: bool) -> Any:
+def _re2_compile(expression: str, *, capture: bool = False) -> Any:
     compiled = re2._re2.RE2(expression.encode("utf-8"), _options(capture=capture))
     if not compiled.ok():
         raise RegexSyntaxError  # in practice: over RE2_MAX_MEM
@@ -281,27 +282,35 @@ def _utf8(text: str) -> bytes:
 class RegexMatch:
     """A match of a ``CloudWatchRegex`` in ``string``; offsets are worked out only when asked for."""
 
-    __slots__ = ("_data", "_marker", "_span", "string")
+    __slots__ = ("_bytes", "_data", "_regex", "_span", "string")
 
-    def __init__(self, string: str, span: tuple[int, int], data: bytes | None = None, marker: bytes = b"") -> None:
+    def __init__(
+        self,
+        string: str,
+        span: tuple[int, int] | None = None,
+        *,
+        data: bytes | None = None,
+        byte_span: tuple[int, int] = (0, 0),
+        regex: CloudWatchRegex | None = None,
+    ) -> None:
         self.string = string
-        self._span = span  # character offsets, or byte offsets into ``data`` when given
-        self._data = data
-        self._marker = marker
+        self._span = span  # character offsets, once known
+        self._data = data  # with byte_span: the UTF-8 text RE2 searched and where it matched
+        self._bytes = byte_span
+        self._regex = regex  # or: the expression that locates the match again (see _locate)
 
     def span(self) -> tuple[int, int]:
-        data = self._data
-        if data is None:
-            return self._span
-        start, end = self._span
-        return self._offset(data, start), self._offset(data, end)
-
-    def _offset(self, data: bytes, byte_offset: int) -> int:
-        prefix = data[:byte_offset]
-        offset = len(prefix.decode("utf-8"))
-        if self._marker:
-            offset -= prefix.count(self._marker)
-        return offset
+        if self._span is None:
+            if self._data is not None:
+                data = self._data
+                self._span = (
+                    len(data[: self._bytes[0]].decode("utf-8")),
+                    len(data[: self._bytes[1]].decode("utf-8")),
+                )
+            else:
+                assert self._regex is not None
+                self._span = self._regex._locate(self.string)
+        return self._span
 
     def start(self) -> int:
         return self.span()[0]
@@ -317,16 +326,22 @@ class RegexMatch:
         return f"<RegexMatch span={self.span()} match={self.group()!r}>"
 
 
-class CloudWatchRegex:
-    """A compiled CloudWatch regular expression; ``search`` finds it anywhere in a text (Java's find).
+Search = Callable[[str], RegexMatch | None]
 
-    ``translation`` is the RE2 expression used for texts that do not end with a line terminator (an
-    expression with ``$`` has a second one for texts that do, see ``_mark_line_end``). Expressions
-    that are plain text, or alternatives of plain texts, are searched with ``str.find`` instead:
-    same answer, without RE2's fixed cost per call.
+
+class CloudWatchRegex:
+    """A compiled CloudWatch regular expression; ``search(text)`` finds it anywhere (Java's ``find``).
+
+    ``search`` is chosen when compiling: ``str.find``/``startswith`` for plain text (and alternatives
+    of plain texts), which gives the same answer without RE2's fixed cost per call; otherwise RE2,
+    after a test that the text holds a literal every match must hold. ``translation`` is the RE2
+    expression used for texts that do not end with a line terminator; an expression with ``$`` has
+    a second one for texts that do (``_mark_line_end``).
     """
 
-    __slots__ = ("_group", "_literals", "_marked", "_marker", "_match", "_plain", "source", "translation")
+    __slots__ = ("_locators", "_marker", "_sources", "search", "source", "translation")
+
+    search: Search
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -334,57 +349,86 @@ class CloudWatchRegex:
         if _expansion(alternatives) > MAX_REPEAT_EXPANSION:
             raise RegexSyntaxError
         self.translation = "|".join(_sequence_text(items, None) for items in alternatives)
-        self._group = 0
-        if any(item.anchor == "B" for items in alternatives for item in items):
-            # RE2's unanchored search advances byte by byte, and inside a multi-byte character \B
-            # holds (both neighbours are non-word bytes): start only at characters, like Java.
-            self._group = 1
-            self._match = _re2_compile(f"\\A(?s:.*?)({self.translation})", capture=True).Match
-        else:
-            self._match = _re2_compile(self.translation, capture=False).Match
-        self._plain = _plain_texts(alternatives)
-        literals = tuple(_required_literal(items) for items in alternatives)
-        # Texts of which every match holds one: a text holding none cannot match.
-        self._literals: tuple[str, ...] | None = None if "" in literals else tuple(dict.fromkeys(literals))
-        self._marked: Any = None
         self._marker = ""
+        # RE2 expressions for the exact span, compiled when a span is first asked for: (plain, marked).
+        self._sources: tuple[str, str] = ("", "")
+        self._locators: list[Any] = [None, None]
+        plain = _plain_texts(alternatives)
+        if plain is not None:
+            _re2_compile(self.translation)  # only to hold every expression to RE2's memory bound
+            self.search = _plain_search(plain)
+            return
+        literals = tuple(_required_literal(items) for items in alternatives)
+        required = None if "" in literals else tuple(dict.fromkeys(literals))
+        match = _re2_compile(self.translation).Match
+        # RE2's unanchored search advances byte by byte, and inside a multi-byte character \B holds
+        # (both neighbours are non-word bytes). On texts with such characters, an expression with \B
+        # runs behind a prefix that consumes whole characters, so that its matches start where Java's can.
+        has_non_boundary = any(item.anchor == "B" for items in alternatives for item in items)
+        at_characters = "\\A(?s:.*?)"
+        at_characters_match = _re2_compile(f"{at_characters}(?:{self.translation})").Match if has_non_boundary else None
+        self._sources = (f"{at_characters}({self.translation})", "")
+        marked_match = None
         if any(item.anchor == "$" and item.low > 0 for items in alternatives for item in items):
             marker = _choose_marker(alternatives)
             self._marker = chr(marker)
             marked = "|".join(_sequence_text(items, marker) for items in alternatives)
-            # The match may not start just after a marker: that position is the one before it again.
+            # Just after a marker lies a position Java does not have (it is the one before the marker
+            # again); only \B can hold there and not before the marker, so only then is it kept out.
             not_marker = _set_text(minus(((0, MAX_CODE_POINT),), ((marker, marker), *_SURROGATES)))
-            self._marked = _re2_compile(f"\\A(?s:(?:.*?{not_marker})??)({marked})", capture=True).Match
+            outside_markers = f"\\A(?s:(?:.*?{not_marker})??)"
+            self._sources = (self._sources[0], f"{outside_markers}({marked})")
+            marked_match = _re2_compile(f"{outside_markers}(?:{marked})" if has_non_boundary else marked).Match
+        self.search = _re2_search(self, match, at_characters_match, marked_match, required)
 
-    def search(self, text: str) -> RegexMatch | None:
-        """The leftmost match in ``text``, or None."""
-        plain = self._plain
-        if plain is not None:
-            return _find_first(text, plain)
-        literals = self._literals
-        if literals is not None:
-            for literal in literals:
+    def _locate(self, text: str) -> tuple[int, int]:
+        """The exact span of the match in ``text`` (known to match), for a search that skipped it."""
+        marked = bool(self._marker) and bool(text) and text[-1] in _LINE_TERMINATOR_TEXT
+        index = int(marked)
+        if self._locators[index] is None:
+            self._locators[index] = _re2_compile(self._sources[index], capture=True).Match
+        data = _utf8(_mark_line_end(text, self._marker) if marked else text)
+        start, end = self._locators[index](_UNANCHORED, data, 0, len(data))[1]
+        marker = self._marker.encode("utf-8")
+
+        def offset(byte_offset: int) -> int:
+            prefix = data[:byte_offset]
+            return len(prefix.decode("utf-8")) - (prefix.count(marker) if marked else 0)
+
+        return offset(start), offset(end)
+
+    def __repr__(self) -> str:
+        return f"CloudWatchRegex({self.source!r})"
+
+
+def _re2_search(
+    regex: CloudWatchRegex, match: Any, at_characters: Any, marked: Any, required: tuple[str, ...] | None
+) -> Search:
+    marker = regex._marker
+
+    def search(text: str) -> RegexMatch | None:
+        if required is not None:
+            for literal in required:
                 if literal in text:
                     break
             else:
                 return None
-        if self._marked is not None and text and text[-1] in _LINE_TERMINATOR_TEXT:
-            return self._search_marked(text)
+        if marked is not None and text and text[-1] in _LINE_TERMINATOR_TEXT:
+            data = _utf8(_mark_line_end(text, marker))
+            if marked(_UNANCHORED, data, 0, len(data))[0][0] < 0:
+                return None
+            return RegexMatch(text, regex=regex)  # the span is located if asked for
         data = _utf8(text)
-        start, end = self._match(_UNANCHORED, data, 0, len(data))[self._group]
-        if start < 0:
+        if at_characters is not None and len(data) != len(text):
+            if at_characters(_UNANCHORED, data, 0, len(data))[0][0] < 0:
+                return None
+            return RegexMatch(text, regex=regex)
+        span = match(_UNANCHORED, data, 0, len(data))[0]
+        if span[0] < 0:
             return None
-        return RegexMatch(text, (start, end), data)
+        return RegexMatch(text, data=data, byte_span=span)
 
-    def _search_marked(self, text: str) -> RegexMatch | None:
-        data = _utf8(_mark_line_end(text, self._marker))
-        start, end = self._marked(_UNANCHORED, data, 0, len(data))[1]
-        if start < 0:
-            return None
-        return RegexMatch(text, (start, end), data, self._marker.encode("utf-8"))
-
-    def __repr__(self) -> str:
-        return f"CloudWatchRegex({self.source!r})"
+    return search
 
 
 # A plain alternative: its text, whether it starts with ^, and "$", "z" (\z) or "" for its end.
@@ -435,14 +479,27 @@ def _plain_span(text: str, plain: _Plain) -> tuple[int, int] | None:
     return None
 
 
-def _find_first(text: str, plains: tuple[_Plain, ...]) -> RegexMatch | None:
-    """Leftmost match of any plain alternative; at equal positions the first alternative, as Java."""
-    best: tuple[int, int] | None = None
-    for plain in plains:
-        span = _plain_span(text, plain)
-        if span is not None and (best is None or span[0] < best[0]):
-            best = span
-    return None if best is None else RegexMatch(text, best)
+def _plain_search(plains: tuple[_Plain, ...]) -> Search:
+    if len(plains) == 1 and plains[0][1:] == (False, ""):
+        literal = plains[0][0]  # the most common case, %ERROR%: one str.find
+        size = len(literal)
+
+        def find(text: str) -> RegexMatch | None:
+            at = text.find(literal)
+            return None if at < 0 else RegexMatch(text, (at, at + size))
+
+        return find
+
+    def find_first(text: str) -> RegexMatch | None:
+        # The leftmost match of any alternative; at equal positions the first alternative, as Java.
+        best: tuple[int, int] | None = None
+        for plain in plains:
+            span = _plain_span(text, plain)
+            if span is not None and (best is None or span[0] < best[0]):
+                best = span
+        return None if best is None else RegexMatch(text, best)
+
+    return find_first
 
 
 def _mark_line_end(text: str, marker: str) -> str:
