@@ -1,28 +1,28 @@
-"""CloudWatch Logs regular expressions (``%...%``): lexing, validation, and matching in linear time.
+"""CloudWatch Logs regular expressions (``%...%``): lexing, compiling, and searching in linear time.
 
 CloudWatch accepts a documented subset: ASCII letters and digits, the symbols ``: _ # = @ / ; , -``
 and space, the operators ``^ $ ? [ ] { } | \\ * + .``, and ``\\xhh`` escapes. Groups, ``!`` and
 non-ASCII characters are rejected ("Supported regular expressions (regex) syntax", Amazon CloudWatch
 Logs User Guide, https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/regex-expressions.html).
+``scan_regex`` applies those rules while lexing a filter pattern.
 
-Meaning. CloudWatch runs on the JVM, so the reference is ``java.util.regex`` without flags (JDK 19+
-for ``\\b``): ``\\d \\w \\s \\b`` are ASCII (``\\s`` is ``[ \\t\\n\\x0B\\f\\r]``), ``.`` stops at the
-line terminators ``\\n \\r \\u0085 \\u2028 \\u2029``, ``^`` is the start of the text, ``$`` its end or
-the position before a final line terminator (``\\r\\n`` counts as one), the search is unanchored,
-character classes nest (``[a[b]]`` is a union; a leading ``^`` negates the whole class), and
-``\\Q...\\E`` quotes. Also accepted as in Java: ``\\t \\n \\r \\f \\a \\e \\0ooo \\cX \\x{h...}
-\\uhhhh \\h \\H \\v \\V \\A \\z \\Z \\G``, quantified anchors (``^*``), and ``\\1``-``\\9`` (a back
-reference to a group that cannot exist: it never matches). ``{,n}`` means ``{0,n}`` as AWS documents.
-Refused with AWS's "Failed to compile regular expression.": possessive quantifiers (recorded), ``\\p``
-(recorded), reversed ranges (recorded), a quantifier with nothing to repeat, ``{5,2}``, other unknown
-escapes (``\\R \\X \\N`` included), and more than ``MAX_REPEAT_EXPANSION`` repeated copies in one
-expression (a bound of our own; docs/compatibility.md says why).
+The meaning is java.util.regex's without flags (CloudWatch runs on the JVM); ``regex_syntax`` reads
+the expression with Java's rules into alternatives of character sets and anchors. This module writes
+them out for Google RE2 (PyPI ``google-re2``), which searches in time linear in the text, so that a
+hostile pattern cannot stall a run as it can with a backtracking engine (``%a*a*a*a*a*a*a*a*b%``):
 
-Engine. The expression is parsed into alternatives of single-character sets and anchors, then
-written out as an RE2 expression (Google RE2, PyPI ``google-re2``) that spells every set as explicit
-code-point ranges, so nothing depends on how RE2 reads ``\\s``, ``.`` or ``$``. RE2 runs in time
-linear in the text and in memory bounded by ``RE2_MAX_MEM``, so a hostile pattern cannot stall a run
-the way a backtracking engine can (``%a*a*a*a*a*a*a*a*b%``).
+- every set becomes explicit code-point ranges, so RE2's own reading of ``\\s`` (no ``\\x0B``), ``.``
+  (stops only at ``\\n``) or ``{,n}`` (literal text) never applies;
+- counts above RE2's limit of 1000 are laid out side by side (``a{2000}`` is ``a{1000}a{1000}``), up
+  to ``MAX_REPEAT_EXPANSION`` copies per expression, and each RE2 program with its DFA cache is bounded
+  by ``RE2_MAX_MEM``; beyond the budget the expression is refused like one AWS cannot compile;
+- Java's ``$`` also holds before a final line terminator; RE2 has no lookahead, so a text ending with
+  one is searched with a marker character where ``$`` holds, which the expression consumes
+  (``_mark_line_end``);
+- ``\\B`` is kept from holding inside a multi-byte character (RE2 searches UTF-8 bytes).
+
+``compile_regex`` returns a ``CloudWatchRegex`` whose ``search(text)`` returns a ``RegexMatch`` or
+None. docs/compatibility.md lists every decision and its reason.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ __all__ = [
     "TOO_MANY_REGEXES",
     "CloudWatchRegex",
     "RegexMatch",
+    "compile_cloudwatch_regex",
     "compile_regex",
     "scan_regex",
 ]
