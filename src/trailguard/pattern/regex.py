@@ -78,6 +78,9 @@ _ALLOWED: Final = _LITERALS | _OPERATORS
 _RE2_MAX_REPEAT: Final = 1000  # RE2 refuses {n} with n > 1000
 _SURROGATES: Final = ((0xD800, 0xDFFF),)  # not characters in UTF-8, so RE2 cannot match them
 _LINE_TERMINATOR_TEXT: Final = frozenset("\n\r\x85\u2028\u2029")
+# Up to this many alternatives, separate str.find scans beat one RE2 call; beyond, on long texts, the
+# scans add up (120 alternatives over 256 KB took half a second) and RE2's single pass wins.
+_MAX_TEXT_SCANS: Final = 8
 
 
 def scan_regex(pattern: str, start: int) -> int:
@@ -262,6 +265,8 @@ def _options(*, capture: bool = False) -> Any:
 
 
 def _re2_compile(expression: str, *, capture: bool = False) -> Any:
+    # The binding under google-re2's re-like API: that API's search converts offsets in Python and
+    # cost 4-12 µs a call here, the binding's Match about 2 µs (bench/regex_bench.py).
     compiled = re2._re2.RE2(expression.encode("utf-8"), _options(capture=capture))
     if not compiled.ok():
         raise RegexSyntaxError  # in practice: over RE2_MAX_MEM
@@ -354,13 +359,13 @@ class CloudWatchRegex:
         # RE2 expressions for the exact span, compiled when a span is first asked for: (plain, marked).
         self._sources: tuple[str, str] = ("", "")
         self._locators: list[Any] = [None, None]
-        plain = _plain_texts(alternatives)
+        plain = _plain_texts(alternatives) if len(alternatives) <= _MAX_TEXT_SCANS else None
         if plain is not None:
             _re2_compile(self.translation)  # only to hold every expression to RE2's memory bound
             self.search = _plain_search(plain)
             return
         literals = tuple(_required_literal(items) for items in alternatives)
-        required = None if "" in literals else tuple(dict.fromkeys(literals))
+        required = None if "" in literals or len(literals) > _MAX_TEXT_SCANS else tuple(dict.fromkeys(literals))
         match = _re2_compile(self.translation).Match
         # RE2's unanchored search advances byte by byte, and inside a multi-byte character \B holds
         # (both neighbours are non-word bytes). On texts with such characters, an expression with \B

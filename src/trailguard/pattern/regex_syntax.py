@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
-    "ANY_BUT_LINE_TERMINATOR",
-    "LINE_TERMINATORS",
     "MAX_CODE_POINT",
     "Alternatives",
     "Item",
@@ -53,6 +51,7 @@ def _normalise(ranges: list[tuple[int, int]] | Ranges) -> Ranges:
 
 
 def complement(ranges: Ranges) -> Ranges:
+    """Every code point not in ``ranges`` (surrogates included: a JVM string can hold them)."""
     result: list[tuple[int, int]] = []
     next_low = 0
     for low, high in ranges:
@@ -69,10 +68,12 @@ def _union(first: Ranges, second: Ranges) -> Ranges:
 
 
 def minus(ranges: Ranges, removed: Ranges) -> Ranges:
+    """The code points of ``ranges`` that are not in ``removed`` (which need not be normalised)."""
     return complement(_union(complement(ranges), removed))
 
 
 def contains(ranges: Ranges, code_point: int) -> bool:
+    """Whether ``code_point`` is in ``ranges``."""
     return any(low <= code_point <= high for low, high in ranges)
 
 
@@ -85,8 +86,8 @@ _WORD: Final = _chars(string.ascii_letters + string.digits + "_")
 _SPACE: Final = _chars(" \t\n\x0b\f\r")  # Java's \s: RE2's lacks \x0B
 _HORIZONTAL_SPACE: Final = _normalise([*_chars(" \t\xa0\u1680\u180e\u202f\u205f\u3000"), (0x2000, 0x200A)])
 _VERTICAL_SPACE: Final = _chars("\n\x0b\f\r\x85\u2028\u2029")
-LINE_TERMINATORS: Final = _chars("\n\r\x85\u2028\u2029")
-ANY_BUT_LINE_TERMINATOR: Final = complement(LINE_TERMINATORS)  # Java's '.' without DOTALL
+_LINE_TERMINATORS: Final = _chars("\n\r\x85\u2028\u2029")
+_ANY_BUT_LINE_TERMINATOR: Final = complement(_LINE_TERMINATORS)  # Java's '.' without DOTALL
 
 _CLASS_ESCAPES: Final[dict[str, Ranges]] = {
     "d": _DIGIT,
@@ -178,31 +179,31 @@ class _Parser:
                 items[-1] = self._quantified(items[-1])
                 quantifiable = False
             else:
-                items.extend(self._atom())
-                quantifiable = bool(items)
+                items.append(self._atom())
+                quantifiable = True
         return alternatives
 
-    def _atom(self) -> list[Item]:
+    def _atom(self) -> Item:
         text = self.text
         ch = text[self.pos]
         if ch == "\\":
             if text[self.pos + 1] in _ANCHOR_ESCAPES:
                 anchor = _ANCHOR_ESCAPES[text[self.pos + 1]]
                 self.pos += 2
-                return [Item(None, anchor)]
+                return Item(None, anchor)
             if text[self.pos + 1] in "123456789":
                 # Java compiles a back reference to a group that does not exist; it never matches.
                 self.pos += 2
-                return [Item(())]
-            return [Item(self._escape())]
+                return Item(())
+            return Item(self._escape())
         if ch == "[":
-            return [Item(self._class())]
+            return Item(self._class())
         self.pos += 1
         if ch == ".":
-            return [Item(ANY_BUT_LINE_TERMINATOR)]
+            return Item(_ANY_BUT_LINE_TERMINATOR)
         if ch in "^$":
-            return [Item(None, ch)]
-        return [Item(((ord(ch), ord(ch)),))]
+            return Item(None, ch)
+        return Item(((ord(ch), ord(ch)),))
 
     def _quantified(self, item: Item) -> Item:
         text = self.text
