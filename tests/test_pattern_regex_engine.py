@@ -111,7 +111,7 @@ def test_dollar_is_zero_width_before_the_terminator() -> None:
     assert found("a$\\n$", "a\n")
     assert found("a$\\s*", "a\r\n")
     assert not found("a$b", "a\nb")
-    assert found("a$\\b", "a\n")  # the boundary is tested at the line end, not after the marker
+    assert found("a$\\b", "a\n")
     assert not found("a$\\B", "a\n")
     assert found("\\B$", "a\n")  # at the very end: between \n and the end there is no boundary
 
@@ -124,20 +124,29 @@ def test_end_of_text_anchors() -> None:
     assert not found(r"\Aa", "ba")
 
 
-def test_dollar_spans_ignore_the_markers() -> None:
-    match = regex("[b]$").search("ab\r\n")  # a class keeps it off the plain-text path
-    assert match is not None
-    assert match.span() == (1, 2)
-    assert match.group() == "b"
-    match = regex("[b]$\\r").search("ab\r\n")
-    assert match is not None and match.span() == (1, 3)
+def test_what_follows_dollar_is_settled_at_the_line_end() -> None:
+    # Found by comparison with the previous engine: a second $ or an anchor after optional items.
+    assert found("aa*$a*$", "a\n")
+    assert found("a$a*\\b", "a\n")
+    assert not found("a$a*\\B", "a\n")
+    assert found("a$\\s?$", "a\r\n")
+    assert found("a$\\r?\\n?\\z", "a\r\n")
+    assert not found("a$\\n\\n", "a\n")
+    assert found("^$\\n^?", "\n")
+    assert not found("^$\\n^", "\n")
+    assert found("[b]$", "ab\r\n")
+    assert not found("[b]$\\n", "ab\r\n")
+    assert found("x|[b]$\\r", "ab\r\n")
 
 
-def test_dollar_with_marker_like_characters_in_the_text() -> None:
-    marker = chr(0xF0000)  # the engine's first choice of marker
-    assert found("[^a]$", f"{marker}\n")
-    assert found(".$", f"x{marker}\n")
-    assert not found("[a]$", f"a{marker}\n")
+def test_span_of_a_match_before_a_final_line_terminator() -> None:
+    # Matching is exact; the span (which CloudWatch never reports) then runs to the end of the text.
+    match = regex("[bc]$").search("ab\r\n")
+    assert match is not None and match.span() == (1, 4)
+    match = regex("[bc]$").search("ab")
+    assert match is not None and match.span() == (1, 2)
+    match = regex("b$").search("ab\r\n")  # plain text: searched without RE2, span exact
+    assert match is not None and match.span() == (1, 2)
 
 
 def test_caret_is_the_start_of_the_text_only() -> None:
@@ -521,7 +530,8 @@ def test_re2_engine_agrees_with_python_re_where_python_agrees_with_java(source: 
         expected = oracle.search(text)
         actual = compiled.search(text)
         assert (actual is None) == (expected is None), (source, text, compiled.translation)
-        if expected is not None and actual is not None:
+        ends_a_line = "$" in source and text.endswith("\n")  # spans then run to the end: not compared
+        if expected is not None and actual is not None and not ends_a_line:
             assert actual.span() == expected.span(), (source, text)
 
 
@@ -543,7 +553,7 @@ def test_plain_text_path_agrees_with_re2(words: list[str], caret: bool, end: str
     fast_match = fast.search(text)
     general_match = general.search(text)
     assert (fast_match is None) == (general_match is None), (source, text)
-    if fast_match is not None and general_match is not None:
+    if fast_match is not None and general_match is not None and not (end == "$" and text[-1:] in "\n\r\x85"):
         assert fast_match.span() == general_match.span(), (source, text)
 
 

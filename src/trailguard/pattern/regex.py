@@ -16,9 +16,8 @@ hostile pattern cannot stall a run as it can with a backtracking engine (``%a*a*
 - counts above RE2's limit of 1000 are laid out side by side (``a{2000}`` is ``a{1000}a{1000}``), up
   to ``MAX_REPEAT_EXPANSION`` copies per expression, and each RE2 program with its DFA cache is bounded
   by ``RE2_MAX_MEM``; beyond the budget the expression is refused like one AWS cannot compile;
-- Java's ``$`` also holds before a final line terminator; RE2 has no lookahead, so a text ending with
-  one is searched with a marker character where ``$`` holds, which the expression consumes
-  (``_mark_line_end``);
+- Java's ``$`` also holds before a final line terminator, which RE2 cannot test (no lookahead); for
+  texts ending with one, what follows ``$`` is settled in advance (``_sequence_text``);
 - ``\\B`` is kept from holding inside a multi-byte character (RE2 searches UTF-8 bytes).
 
 ``compile_regex`` returns a ``CloudWatchRegex`` whose ``search(text)`` returns a ``RegexMatch`` or
@@ -35,7 +34,6 @@ import re2  # type: ignore[import-untyped]
 
 from trailguard.pattern.errors import PatternError, invalid_term
 from trailguard.pattern.regex_syntax import (
-    MAX_CODE_POINT,
     Alternatives,
     Item,
     Ranges,
@@ -191,39 +189,112 @@ def _repeat_text(atom: str, low: int, high: int | None, lazy: bool) -> str:
     return "".join(pieces)
 
 
-def _sequence_text(items: list[Item], marker: int | None) -> str:
-    """One alternative as RE2 text; with ``marker``, for the marked text of ``_mark_line_end``."""
+def _sequence_text(items: list[Item], line_end: str) -> str:
+    """One alternative as RE2 text, for texts whose ending is ``line_end`` (see ``_line_end_kind``).
+
+    Java's ``$`` holds at the end of the text and before a final line terminator; RE2 has no
+    lookahead to test the latter. But once ``$`` (or ``\\z``) holds, only the text's final terminator
+    (one character, or ``\\r\\n``) can follow, so whatever the alternative asks after it is settled
+    here, for each tail and each kind of character before it, and the alternative is written as what
+    comes before the anchor followed by the tails that work, up to the end of the text.
+    """
+    first_end = next((i for i, item in enumerate(items) if item.anchor in ("$", "z") and item.low > 0), None)
+    if first_end is None or line_end == _NO_TERMINATOR:
+        return _items_text(items)
+    head = _items_text(items[:first_end])
+    anchor = items[first_end].anchor
+    rest = items[first_end + 1 :]
+    tails = [""] if anchor == "z" else _LINE_END_TAILS[line_end]
+    branches = [_tail_text(rest, tail, line_end) for tail in tails]
+    working = [branch for branch in branches if branch is not None]
+    return head + ("(?:" + "|".join(working) + ")" if working else _set_text(()))
+
+
+def _items_text(items: list[Item]) -> str:
     out: list[str] = []
-    anchors: set[str] = set()  # the run of zero-width items since the last character
-
-    def flush() -> None:
-        out.extend(text for anchor, text in (("^", "^"), ("b", "\\b"), ("B", "\\B")) if anchor in anchors)
-        if marker is None:
-            if anchors & {"$", "z"}:
-                out.append("\\z")
-        elif "z" in anchors:
-            out.append(f"{_code_point_text(marker)}\\z")
-        elif "$" in anchors:
-            # Last in its run: the marker it consumes stands where the line end is, so anchors after
-            # it in the same run must be tested before it (zero-width items commute).
-            out.append(_code_point_text(marker))
-        anchors.clear()
-
     for item in items:
         if item.chars is None:
             if item.low > 0:  # an anchor repeated at least once is the anchor; zero times, nothing
-                anchors.add(item.anchor)
+                out.append(_ANCHOR_TEXT[item.anchor])
             continue
-        flush()
-        chars = item.chars
-        atom = _set_text(minus(chars, _SURROGATES))
-        if marker is not None:
-            atom = _set_text(minus(chars, ((marker, marker), *_SURROGATES)))
-            if any(contains(chars, ord(t)) for t in _LINE_TERMINATOR_TEXT):
-                atom = f"(?:{_code_point_text(marker)}?{atom})"
+        atom = _set_text(minus(item.chars, _SURROGATES))
         out.append(_repeat_text(atom, item.low, item.high, item.lazy))
-    flush()
     return "".join(out)
+
+
+# What a text ends with, for ``$``: no line terminator, one (not the \n of a final \r\n), or \r\n.
+_NO_TERMINATOR: Final = ""
+_ONE_TERMINATOR: Final = "one"
+_CRLF: Final = "crlf"
+# Where ``$`` may hold, as the text that follows that position: before the final terminator, at the end.
+_LINE_END_TAILS: Final = {_ONE_TERMINATOR: [*sorted(_LINE_TERMINATOR_TEXT), ""], _CRLF: ["\r\n", ""]}
+_ANCHOR_TEXT: Final = {"^": "^", "$": "\\z", "z": "\\z", "b": "\\b", "B": "\\B"}
+_BEFORE_KINDS: Final = ("start", "word", "other")  # what precedes the anchor: nothing, \w, anything else
+
+
+def _line_end_kind(text: str) -> str:
+    if not text or text[-1] not in _LINE_TERMINATOR_TEXT:
+        return _NO_TERMINATOR
+    return _CRLF if text.endswith("\r\n") else _ONE_TERMINATOR
+
+
+def _tail_text(rest: list[Item], tail: str, line_end: str) -> str | None:
+    """RE2 text for "the anchor holds here, ``tail`` ends the text, and ``rest`` matches a prefix of it"."""
+    before = {kind for kind in _BEFORE_KINDS if _matches_prefix(rest, tail, kind, line_end)}
+    if not before:
+        return None
+    # \b and \B at this position see the character before it (what follows is a terminator or nothing,
+    # never a word character); ^ tells the start apart. "other" working implies "start" working.
+    if {"word", "other"} <= before:
+        condition = ""
+    elif before == {"word"}:
+        condition = "\\b"
+    elif before == {"start"}:
+        condition = "^"
+    elif "other" in before:
+        condition = "\\B"
+    else:
+        condition = "(?:\\b|^)"
+    return condition + "".join(_code_point_text(ord(ch)) for ch in tail) + "\\z"
+
+
+def _matches_prefix(items: list[Item], tail: str, before: str, line_end: str) -> bool:
+    """Whether ``items`` match a prefix of ``tail`` (the end of the text), preceded by ``before``."""
+    # The positions in the tail where $ holds: before its terminator(s), and at the end.
+    dollar = {0, len(tail)} if tail else {0}
+
+    def holds(anchor: str, at: int) -> bool:
+        if anchor == "^":
+            return at == 0 and before == "start"
+        if anchor == "$":
+            return at in dollar
+        if anchor == "z":
+            return at == len(tail)
+        # Terminators are not word characters: only the character before the tail can be one.
+        boundary = at == 0 and before == "word"
+        return boundary if anchor == "b" else not boundary
+
+    reached = {0}  # positions in the tail after the items so far
+    for item in items:
+        following: set[int] = set()
+        for at in reached:
+            if item.chars is None:
+                if item.low == 0 or holds(item.anchor, at):
+                    following.add(at)
+                continue
+            count = 0
+            while True:
+                if count >= item.low:
+                    following.add(at + count)
+                if (item.high is not None and count >= item.high) or at + count >= len(tail):
+                    break
+                if not contains(item.chars, ord(tail[at + count])):
+                    break
+                count += 1
+        reached = following
+        if not reached:
+            return False
+    return True
 
 
 def _required_literal(items: list[Item]) -> str:
@@ -245,15 +316,6 @@ def _required_literal(items: list[Item]) -> str:
     if len("".join(run)) > len(best):
         best = "".join(run)
     return best
-
-
-def _choose_marker(alternatives: Alternatives) -> int:
-    """A private-use code point that, with the next one, no set of the expression tells apart."""
-    sets = [item.chars for items in alternatives for item in items if item.chars is not None]
-    candidate = 0xF0000
-    while any(contains(ranges, candidate) != contains(ranges, candidate + 1) for ranges in sets):
-        candidate += 2
-    return candidate
 
 
 def _options(*, capture: bool = False) -> Any:
@@ -338,14 +400,14 @@ Search = Callable[[str], RegexMatch | None]
 class CloudWatchRegex:
     """A compiled CloudWatch regular expression; ``search(text)`` finds it anywhere (Java's ``find``).
 
-    ``search`` is chosen when compiling: ``str.find``/``startswith`` for plain text (and alternatives
-    of plain texts), which gives the same answer without RE2's fixed cost per call; otherwise RE2,
-    after a test that the text holds a literal every match must hold. ``translation`` is the RE2
-    expression used for texts that do not end with a line terminator; an expression with ``$`` has
-    a second one for texts that do (``_mark_line_end``).
+    ``search`` is chosen when compiling: ``str.find``/``startswith`` for plain text (and a few
+    alternatives of plain texts), which gives the same answer without RE2's fixed cost per call;
+    otherwise RE2, after a test that the text holds a literal every match must hold. ``translation``
+    is the RE2 expression for texts that do not end with a line terminator; an expression with ``$``
+    gets one more for each other kind of ending (``_sequence_text``), compiled when first needed.
     """
 
-    __slots__ = ("_locators", "_marker", "_sources", "search", "source", "translation")
+    __slots__ = ("_alternatives", "_programs", "_required", "_slow_start", "search", "source", "translation")
 
     search: Search
 
@@ -354,63 +416,53 @@ class CloudWatchRegex:
         alternatives = parse_regex(source)
         if _expansion(alternatives) > MAX_REPEAT_EXPANSION:
             raise RegexSyntaxError
-        self.translation = "|".join(_sequence_text(items, None) for items in alternatives)
-        self._marker = ""
-        # RE2 expressions for the exact span, compiled when a span is first asked for: (plain, marked).
-        self._sources: tuple[str, str] = ("", "")
-        self._locators: list[Any] = [None, None]
+        self._alternatives = alternatives
+        self.translation = self._expression(_NO_TERMINATOR)
+        # RE2's unanchored search advances byte by byte, and inside a multi-byte character \B holds
+        # (both neighbours are non-word bytes): on texts with such characters an expression with \B
+        # runs behind a prefix that consumes whole characters, so that matches start where Java's can.
+        self._slow_start = any(item.anchor == "B" for items in alternatives for item in items)
+        # Compiled RE2 programs by (kind of line end, behind the prefix, with a capture for the span).
+        self._programs: dict[tuple[str, bool, bool], Any] = {}
+        main = self._program(_NO_TERMINATOR, False, False)  # compiled now: it holds every expression to RE2's bound
         plain = _plain_texts(alternatives) if len(alternatives) <= _MAX_TEXT_SCANS else None
         if plain is not None:
-            _re2_compile(self.translation)  # only to hold every expression to RE2's memory bound
             self.search = _plain_search(plain)
             return
         literals = tuple(_required_literal(items) for items in alternatives)
-        required = None if "" in literals or len(literals) > _MAX_TEXT_SCANS else tuple(dict.fromkeys(literals))
-        match = _re2_compile(self.translation).Match
-        # RE2's unanchored search advances byte by byte, and inside a multi-byte character \B holds
-        # (both neighbours are non-word bytes). On texts with such characters, an expression with \B
-        # runs behind a prefix that consumes whole characters, so that its matches start where Java's can.
-        has_non_boundary = any(item.anchor == "B" for items in alternatives for item in items)
-        at_characters = "\\A(?s:.*?)"
-        at_characters_match = _re2_compile(f"{at_characters}(?:{self.translation})").Match if has_non_boundary else None
-        self._sources = (f"{at_characters}({self.translation})", "")
-        marked_match = None
-        if any(item.anchor == "$" and item.low > 0 for items in alternatives for item in items):
-            marker = _choose_marker(alternatives)
-            self._marker = chr(marker)
-            marked = "|".join(_sequence_text(items, marker) for items in alternatives)
-            # Just after a marker lies a position Java does not have (it is the one before the marker
-            # again); only \B can hold there and not before the marker, so only then is it kept out.
-            not_marker = _set_text(minus(((0, MAX_CODE_POINT),), ((marker, marker), *_SURROGATES)))
-            outside_markers = f"\\A(?s:(?:.*?{not_marker})??)"
-            self._sources = (self._sources[0], f"{outside_markers}({marked})")
-            marked_match = _re2_compile(f"{outside_markers}(?:{marked})" if has_non_boundary else marked).Match
-        self.search = _re2_search(self, match, at_characters_match, marked_match, required)
+        self._required = None if "" in literals or len(literals) > _MAX_TEXT_SCANS else tuple(dict.fromkeys(literals))
+        has_dollar = any(item.anchor == "$" and item.low > 0 for items in alternatives for item in items)
+        self.search = _re2_search(self, main, has_dollar)
+
+    def _expression(self, line_end: str) -> str:
+        return "|".join(_sequence_text(items, line_end) for items in self._alternatives)
+
+    def _program(self, line_end: str, whole_characters: bool, capture: bool) -> Any:
+        key = (line_end, whole_characters, capture)
+        program = self._programs.get(key)
+        if program is None:
+            expression = self.translation if line_end == _NO_TERMINATOR else self._expression(line_end)
+            if whole_characters or capture:
+                prefix = "\\A(?s:.*?)" if whole_characters else ""
+                expression = f"{prefix}({expression})" if capture else f"{prefix}(?:{expression})"
+            program = self._programs[key] = _re2_compile(expression, capture=capture).Match
+        return program
 
     def _locate(self, text: str) -> tuple[int, int]:
-        """The exact span of the match in ``text`` (known to match), for a search that skipped it."""
-        marked = bool(self._marker) and bool(text) and text[-1] in _LINE_TERMINATOR_TEXT
-        index = int(marked)
-        if self._locators[index] is None:
-            self._locators[index] = _re2_compile(self._sources[index], capture=True).Match
-        data = _utf8(_mark_line_end(text, self._marker) if marked else text)
-        start, end = self._locators[index](_UNANCHORED, data, 0, len(data))[1]
-        marker = self._marker.encode("utf-8")
-
-        def offset(byte_offset: int) -> int:
-            prefix = data[:byte_offset]
-            return len(prefix.decode("utf-8")) - (prefix.count(marker) if marked else 0)
-
-        return offset(start), offset(end)
+        """The span of the match in ``text`` (known to match), for a search that did not note it."""
+        data = _utf8(text)
+        match = self._program(_line_end_kind(text), True, True)
+        start, end = match(_UNANCHORED, data, 0, len(data))[1]
+        return len(data[:start].decode("utf-8")), len(data[:end].decode("utf-8"))
 
     def __repr__(self) -> str:
         return f"CloudWatchRegex({self.source!r})"
 
 
-def _re2_search(
-    regex: CloudWatchRegex, match: Any, at_characters: Any, marked: Any, required: tuple[str, ...] | None
-) -> Search:
-    marker = regex._marker
+def _re2_search(regex: CloudWatchRegex, main: Any, has_dollar: bool) -> Search:
+    required = regex._required
+    slow_start = regex._slow_start
+    program = regex._program
 
     def search(text: str) -> RegexMatch | None:
         if required is not None:
@@ -419,19 +471,16 @@ def _re2_search(
                     break
             else:
                 return None
-        if marked is not None and text and text[-1] in _LINE_TERMINATOR_TEXT:
-            data = _utf8(_mark_line_end(text, marker))
-            if marked(_UNANCHORED, data, 0, len(data))[0][0] < 0:
-                return None
-            return RegexMatch(text, regex=regex)  # the span is located if asked for
         data = _utf8(text)
-        if at_characters is not None and len(data) != len(text):
-            if at_characters(_UNANCHORED, data, 0, len(data))[0][0] < 0:
-                return None
-            return RegexMatch(text, regex=regex)
+        match = main
+        whole_characters = slow_start and len(data) != len(text)
+        if whole_characters or (has_dollar and text and text[-1] in _LINE_TERMINATOR_TEXT):
+            match = program(_line_end_kind(text) if has_dollar else _NO_TERMINATOR, whole_characters, False)
         span = match(_UNANCHORED, data, 0, len(data))[0]
         if span[0] < 0:
             return None
+        if whole_characters:
+            return RegexMatch(text, regex=regex)  # the match found starts at 0; located if asked for
         return RegexMatch(text, data=data, byte_span=span)
 
     return search
@@ -506,17 +555,3 @@ def _plain_search(plains: tuple[_Plain, ...]) -> Search:
         return None if best is None else RegexMatch(text, best)
 
     return find_first
-
-
-def _mark_line_end(text: str, marker: str) -> str:
-    """The text with ``marker`` at every position where Java's ``$`` holds (text ends with a terminator).
-
-    Java's ``$`` (no MULTILINE) holds at the end, before a final line terminator, and before a final
-    ``\\r\\n``. RE2 has no lookahead, so the marked expression consumes the marker where ``$`` stands
-    and lets every character that could be a terminator be preceded by one. Markers already in the
-    text become the next code point, which no set of the expression tells apart (``_choose_marker``).
-    """
-    text = text.replace(marker, chr(ord(marker) + 1))
-    if text.endswith("\r\n"):
-        return text[:-2] + marker + "\r\n" + marker
-    return text[:-1] + marker + text[-1] + marker
