@@ -23,6 +23,7 @@ from trailguard.pattern.regex import (
     compile_cloudwatch_regex,
     compile_regex,
 )
+from trailguard.pattern.regex_syntax import Item, contains, parse_regex
 
 
 def regex(source: str) -> CloudWatchRegex:
@@ -568,3 +569,77 @@ def test_any_source_compiles_or_fails_with_aws_wording(source: str) -> None:
         )
         return
     compiled.match("abc\n")
+
+
+# -- property test against a direct reading of Java's rules ------------------------------------------
+
+_JAVA_LINE_TERMINATORS = "\n\r\x85\u2028\u2029"
+
+
+def _java_find(source: str, text: str) -> bool:
+    """Java's find(), by backtracking over the parsed items (fine for the short texts used here)."""
+    end = len(text)
+    if text.endswith("\r\n"):
+        dollar = {end - 2, end}
+    elif text and text[-1] in _JAVA_LINE_TERMINATORS:
+        dollar = {end - 1, end}
+    else:
+        dollar = {end}
+
+    def word(at: int) -> bool:
+        return 0 <= at < end and (text[at].isascii() and (text[at].isalnum() or text[at] == "_"))
+
+    def holds(anchor: str, at: int) -> bool:
+        if anchor == "^":
+            return at == 0
+        if anchor == "$":
+            return at in dollar
+        if anchor == "z":
+            return at == end
+        boundary = word(at - 1) != word(at)
+        return boundary if anchor == "b" else not boundary
+
+    def match(items: list[Item], at: int) -> bool:
+        if not items:
+            return True
+        item, rest = items[0], items[1:]
+        if item.chars is None:
+            return (item.low == 0 or holds(item.anchor, at)) and match(rest, at)
+        count = 0
+        while True:
+            if count >= item.low and match(rest, at + count):
+                return True
+            if (item.high is not None and count >= item.high) or at + count >= end:
+                return False
+            if not contains(item.chars, ord(text[at + count])):
+                return False
+            count += 1
+
+    return any(match(items, start) for start in range(end + 1) for items in parse_regex(source))
+
+
+_JAVA_TEXT_ALPHABET = "ab1 _-\n\r\x85\u2028é\t"
+_ANCHORED_ATOMS = ["a", "b", ".", r"\s", r"\w", r"\W", "[^a]", r"\r", r"\n", "^", "$", r"\b", r"\B", r"\z", r"\Z"]
+
+
+@st.composite
+def _regex_with_anchors(draw: st.DrawFn) -> str:
+    alternatives = []
+    for _ in range(draw(st.integers(1, 2))):
+        parts = []
+        for _ in range(draw(st.integers(1, 5))):
+            atom = draw(st.sampled_from(_ANCHORED_ATOMS))
+            quantifier = draw(st.sampled_from(["", "", "?", "*", "+", "{2}", "{0,2}"]))
+            parts.append(atom + quantifier)
+        alternatives.append("".join(parts))
+    return "|".join(alternatives)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_regex_with_anchors(), st.lists(st.text(alphabet=_JAVA_TEXT_ALPHABET, max_size=6), min_size=1, max_size=6))
+def test_engine_agrees_with_javas_rules_on_line_terminators_and_boundaries(source: str, texts: list[str]) -> None:
+    # Covers what the Python oracle cannot: \r, \u0085, \u2028 around $ and ., \B next to non-ASCII
+    # characters, and quantified anchors.
+    compiled = regex(source)
+    for text in texts:
+        assert (compiled.search(text) is not None) == _java_find(source, text), (source, text)
