@@ -205,7 +205,7 @@ def _sequence_text(items: list[Item], line_end: str) -> str:
     anchor = items[first_end].anchor
     rest = items[first_end + 1 :]
     tails = [""] if anchor == "z" else _LINE_END_TAILS[line_end]
-    branches = [_tail_text(rest, tail, line_end) for tail in tails]
+    branches = [_tail_text(rest, tail) for tail in tails]
     working = [branch for branch in branches if branch is not None]
     return head + ("(?:" + "|".join(working) + ")" if working else _set_text(()))
 
@@ -238,9 +238,9 @@ def _line_end_kind(text: str) -> str:
     return _CRLF if text.endswith("\r\n") else _ONE_TERMINATOR
 
 
-def _tail_text(rest: list[Item], tail: str, line_end: str) -> str | None:
+def _tail_text(rest: list[Item], tail: str) -> str | None:
     """RE2 text for "the anchor holds here, ``tail`` ends the text, and ``rest`` matches a prefix of it"."""
-    before = {kind for kind in _BEFORE_KINDS if _matches_prefix(rest, tail, kind, line_end)}
+    before = {kind for kind in _BEFORE_KINDS if _matches_prefix(rest, tail, kind)}
     if not before:
         return None
     # \b and \B at this position see the character before it (what follows is a terminator or nothing,
@@ -258,7 +258,7 @@ def _tail_text(rest: list[Item], tail: str, line_end: str) -> str | None:
     return condition + "".join(_code_point_text(ord(ch)) for ch in tail) + "\\z"
 
 
-def _matches_prefix(items: list[Item], tail: str, before: str, line_end: str) -> bool:
+def _matches_prefix(items: list[Item], tail: str, before: str) -> bool:
     """Whether ``items`` match a prefix of ``tail`` (the end of the text), preceded by ``before``."""
     # The positions in the tail where $ holds: before its terminator(s), and at the end.
     dollar = {0, len(tail)} if tail else {0}
