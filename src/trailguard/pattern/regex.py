@@ -350,34 +350,26 @@ def _utf8(text: str) -> bytes:
 class RegexMatch:
     """A match of a ``CloudWatchRegex`` in ``string``; offsets are worked out only when asked for."""
 
-    __slots__ = ("_bytes", "_data", "_regex", "_span", "string")
+    __slots__ = ("_data", "_regex", "_span", "string")
 
+    # Positional only, and no more work than storing: searches build one per match on the hot path.
     def __init__(
-        self,
-        string: str,
-        span: tuple[int, int] | None = None,
-        *,
-        data: bytes | None = None,
-        byte_span: tuple[int, int] = (0, 0),
-        regex: CloudWatchRegex | None = None,
+        self, string: str, span: tuple[int, int] | None, data: bytes | None, regex: CloudWatchRegex | None
     ) -> None:
         self.string = string
-        self._span = span  # character offsets, once known
-        self._data = data  # with byte_span: the UTF-8 text RE2 searched and where it matched
-        self._bytes = byte_span
+        self._span = span  # character offsets; byte offsets into ``data`` while ``data`` is kept
+        self._data = data  # the UTF-8 text RE2 searched
         self._regex = regex  # or: the expression that locates the match again (see _locate)
 
     def span(self) -> tuple[int, int]:
-        if self._span is None:
-            if self._data is not None:
-                data = self._data
-                self._span = (
-                    len(data[: self._bytes[0]].decode("utf-8")),
-                    len(data[: self._bytes[1]].decode("utf-8")),
-                )
-            else:
-                assert self._regex is not None
-                self._span = self._regex._locate(self.string)
+        data = self._data
+        if data is not None:
+            start, end = self._span or (0, 0)
+            self._span = (len(data[:start].decode("utf-8")), len(data[:end].decode("utf-8")))
+            self._data = None
+        elif self._span is None:
+            assert self._regex is not None
+            self._span = self._regex._locate(self.string)
         return self._span
 
     def start(self) -> int:
@@ -471,7 +463,10 @@ def _re2_search(regex: CloudWatchRegex, main: Any, has_dollar: bool) -> Search:
                     break
             else:
                 return None
-        data = _utf8(text)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            data = _utf8(text)
         match = main
         whole_characters = slow_start and len(data) != len(text)
         if whole_characters or (has_dollar and text and text[-1] in _LINE_TERMINATOR_TEXT):
@@ -480,8 +475,8 @@ def _re2_search(regex: CloudWatchRegex, main: Any, has_dollar: bool) -> Search:
         if span[0] < 0:
             return None
         if whole_characters:
-            return RegexMatch(text, regex=regex)  # the match found starts at 0; located if asked for
-        return RegexMatch(text, data=data, byte_span=span)
+            return RegexMatch(text, None, None, regex)  # the match found starts at 0; located if asked for
+        return RegexMatch(text, span, data, None)
 
     return search
 
@@ -535,23 +530,40 @@ def _plain_span(text: str, plain: _Plain) -> tuple[int, int] | None:
 
 
 def _plain_search(plains: tuple[_Plain, ...]) -> Search:
-    if len(plains) == 1 and plains[0][1:] == (False, ""):
-        literal = plains[0][0]  # the most common case, %ERROR%: one str.find
-        size = len(literal)
+    texts = tuple(text for text, _, _ in plains)
+    if all(plain[1:] == (False, "") for plain in plains):
+        if len(texts) == 1:
+            literal = texts[0]  # the most common case, %ERROR%: one str.find
+            size = len(literal)
 
-        def find(text: str) -> RegexMatch | None:
-            at = text.find(literal)
-            return None if at < 0 else RegexMatch(text, (at, at + size))
+            def find(text: str) -> RegexMatch | None:
+                at = text.find(literal)
+                return None if at < 0 else RegexMatch(text, (at, at + size), None, None)
 
-        return find
+            return find
+
+        def find_any(text: str) -> RegexMatch | None:
+            # The leftmost match of any alternative; at equal positions the first alternative, as Java.
+            best = -1
+            size = 0
+            for literal in texts:
+                at = text.find(literal)
+                if at >= 0 and (best < 0 or at < best):
+                    best, size = at, len(literal)
+            return None if best < 0 else RegexMatch(text, (best, best + size), None, None)
+
+        return find_any
+
+    starts_only = all(plain[1:] == (True, "") for plain in plains)
 
     def find_first(text: str) -> RegexMatch | None:
-        # The leftmost match of any alternative; at equal positions the first alternative, as Java.
+        if starts_only and not text.startswith(texts):
+            return None  # %^Delete|^Put%: one startswith answers the usual miss
         best: tuple[int, int] | None = None
         for plain in plains:
             span = _plain_span(text, plain)
             if span is not None and (best is None or span[0] < best[0]):
                 best = span
-        return None if best is None else RegexMatch(text, best)
+        return None if best is None else RegexMatch(text, best, None, None)
 
     return find_first
