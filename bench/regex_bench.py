@@ -25,7 +25,7 @@ from typing import Any
 
 import trailguard.pattern.regex as regex_module
 from trailguard.pattern import CompiledPattern, LogEvent, compile_pattern
-from trailguard.pattern.regex import compile_cloudwatch_regex
+from trailguard.pattern.regex import compile_regex
 from trailguard.sources import Quarantine, read_paths
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cloudtrail"
@@ -117,7 +117,7 @@ def per_call_part() -> None:
     ]
     print(f"  {'regex':26} {'text':>6} {'RE2 engine':>11} {'re':>8}  path")
     for source, text, path in cases:
-        engine = compile_cloudwatch_regex(source, f"%{source}%", 0)
+        engine = compile_regex(source, f"%{source}%", 0)
         python = re.compile(source, re.ASCII)
         calls = 100_000
         engine_time = min(_timed(engine.search, text, calls) for _ in range(5)) / calls
@@ -141,7 +141,7 @@ def trap_part() -> None:
         ("a*a*a*a*a*a*a*a*[bc]", "a", [], [50, 10_000, 1_000_000, 10_000_000]),
     ]
     for source, letter, re_sizes, re2_sizes in traps:
-        engine = compile_cloudwatch_regex(source, f"%{source}%", 0)
+        engine = compile_regex(source, f"%{source}%", 0)
         python = re.compile(source, re.ASCII)
         print(f"  %{source}%")
         for size in re2_sizes:
@@ -159,7 +159,7 @@ def budget_part() -> None:
     print("\n(d) the repetition budget's worst case on 256 KB texts: seconds for one search")
     size = 262_144
     for source in (".{2000}", "\\w{1000}[ -]\\w{999}", ".{2000}$"):
-        engine = compile_cloudwatch_regex(source, f"%{source}%", 0)
+        engine = compile_regex(source, f"%{source}%", 0)
         for label, text in (
             ("one line", "a" * size),
             ("lines of 1999", ("a" * 1999 + "\n") * (size // 2000)),

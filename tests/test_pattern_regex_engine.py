@@ -20,14 +20,13 @@ from trailguard.pattern.regex import (
     COMPILE_FAILED,
     MAX_REPEAT_EXPANSION,
     CloudWatchRegex,
-    compile_cloudwatch_regex,
     compile_regex,
 )
 from trailguard.pattern.regex_syntax import Item, contains, parse_regex
 
 
 def regex(source: str) -> CloudWatchRegex:
-    return compile_cloudwatch_regex(source, f"%{source}%", 0)
+    return compile_regex(source, f"%{source}%", 0)
 
 
 def found(source: str, text: str) -> bool:

@@ -51,7 +51,6 @@ __all__ = [
     "TOO_MANY_REGEXES",
     "CloudWatchRegex",
     "RegexMatch",
-    "compile_cloudwatch_regex",
     "compile_regex",
     "scan_regex",
 ]
@@ -110,17 +109,9 @@ def scan_regex(pattern: str, start: int) -> int:
     raise PatternError(invalid_term(pattern[start:end]), pattern, end - 1 if end > start else start)
 
 
-def compile_regex(source: str, pattern: str, position: int) -> Any:
-    """Validate and compile the text between the percent signs (already lexed by ``scan_regex``).
-
-    Returns a ``CloudWatchRegex``. The declared type is ``Any`` only so that callers still annotated
-    with ``re.Pattern[str]`` (the previous engine) keep type-checking; they use ``.search(text)``.
-    """
-    return compile_cloudwatch_regex(source, pattern, position)
-
-
-def compile_cloudwatch_regex(source: str, pattern: str, position: int) -> CloudWatchRegex:
-    """``compile_regex`` with its precise type."""
+def compile_regex(source: str, pattern: str, position: int) -> CloudWatchRegex:
+    """Validate and compile the text between the percent signs (already lexed by ``scan_regex``); a regex that
+    does not compile is AWS's "Failed to compile regular expression." at ``position`` of ``pattern``."""
     try:
         return CloudWatchRegex(source)
     except RegexSyntaxError:
