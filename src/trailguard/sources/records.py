@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 
 from trailguard.pattern.event import parse_json_object
-from trailguard.sources.event_time import parse_event_time
-from trailguard.sources.events import MAX_MESSAGE_BYTES, SourceEvent, SourceStats
+from trailguard.sources.event_time import SUPPORTED_RANGE_TEXT, parse_event_time, parse_iso_time
+from trailguard.sources.events import SourceEvent, SourceStats
 from trailguard.sources.jsondoc import Value, json_type, write_lenient
+from trailguard.sources.limits import MAX_MESSAGE_BYTES
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 
 __all__ = ["build_events", "event_time_problem"]
@@ -25,7 +26,10 @@ def event_time_problem(record: dict[str, Any]) -> tuple[QuarantineReason, str]:
     value = record.get("eventTime")
     if value is None:
         return QuarantineReason.MISSING_EVENT_TIME, ""
-    return QuarantineReason.BAD_EVENT_TIME, f"eventTime is {orjson.dumps(value).decode()[:100]}"
+    shown = orjson.dumps(value).decode()[:100]
+    if parse_iso_time(value) is not None:
+        return QuarantineReason.EVENT_TIME_OUT_OF_RANGE, f"eventTime is {shown}; supported: {SUPPORTED_RANGE_TEXT}"
+    return QuarantineReason.BAD_EVENT_TIME, f"eventTime is {shown}"
 
 
 def build_events(
