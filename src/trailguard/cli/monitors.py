@@ -7,11 +7,11 @@ import sys
 import click
 import orjson
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration, cis_controls
 from trailguard.cli.options import fail
+from trailguard.cli.output import StdoutConsole, write_stdout
 from trailguard.model import ConfigError, Configuration, load_config
 
 
@@ -92,7 +92,7 @@ def show(ids: str, cis_version: str, output_format: str, region: str, account_id
     if output_format == "json":
         _print_json(document)
     else:
-        sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000))
+        write_stdout(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000).rstrip("\n"))
 
 
 @monitors.command("validate")
@@ -130,10 +130,10 @@ def _load(path: str) -> Configuration:
         fail(f"cannot read {path}: {error.strerror or error}")
 
 
-def _console() -> Console:
+def _console() -> StdoutConsole:
     # Tables need room: a pipe or file gets 160 columns rather than rich's default 80.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    write_stdout(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
 from typing import NoReturn
 
 import click
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration
 from trailguard.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, ConfigError, Configuration, load_config
+from trailguard.sources.event_time import SUPPORTED_RANGE_TEXT, in_supported_range, parse_iso_time
 
 __all__ = ["fail", "load_monitors", "parse_time"]
 
@@ -53,22 +53,18 @@ def load_monitors(
 
 
 def parse_time(text: str | None, option: str) -> int | None:
-    """ISO 8601 (``2021-07-29T12:00:00Z``, ``2021-07-29 12:00``, ``2021-07-29``) or epoch ms -> epoch ms."""
+    """ISO 8601 (``2021-07-29T12:00:00Z``, ``2021-07-29 12:00``, ``2021-07-29``; UTC unless an offset is
+    given) or epoch milliseconds (ASCII digits) -> epoch ms, within the supported event-time range."""
     if text is None:
         return None
     stripped = text.strip()
-    if stripped.isdigit():
-        return int(stripped)
-    try:
-        if len(stripped) == 10:
-            moment = datetime.combine(date.fromisoformat(stripped), datetime.min.time(), UTC)
-        else:
-            moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-    except ValueError:
+    # isdigit() alone accepts digits of every script ("１２３"), which int() would read as a number.
+    ms = int(stripped) if stripped.isascii() and stripped.isdigit() else parse_iso_time(stripped)
+    if ms is None:
         fail(f"{option} {text!r} is not a time; use ISO 8601 such as 2021-07-29T12:00:00Z, or epoch milliseconds")
-    return int(moment.timestamp() * 1000)
+    if not in_supported_range(ms):
+        fail(f"{option} {text!r} is outside the supported range of event times, {SUPPORTED_RANGE_TEXT}")
+    return ms
 
 
 def _indent(text: str) -> str:
