@@ -807,3 +807,12 @@ def test_closed_standard_input_is_a_source_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sys, "stdin", None)  # what Python sets when file descriptor 0 is closed
     with pytest.raises(SourceError, match="standard input is closed"):
         read_paths(["-"], Quarantine())
+
+
+def test_integer_of_thousands_of_digits_sets_aside_only_its_record(tmp_path: Path) -> None:
+    # Python's int() refuses over 4,300 digits; the lenient parser keeps the text, the pattern engine cannot.
+    huge = b'{"eventTime":"2026-07-28T09:00:01Z","n":' + b"9" * 5000 + b"}"
+    path = write(tmp_path / "big.json", b'{"Records":[' + orjson.dumps(ct_record(0)) + b"," + huge + b"]}")
+    events, quarantine = read_all(path)
+    assert [event.position for event in events] == [1]
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.NUMBER_TOO_LONG)

@@ -10,7 +10,7 @@ import yaml
 from rich.table import Table
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration, cis_controls
-from trailguard.cli.options import fail
+from trailguard.cli.options import TOO_DEEP, config_too_large, fail
 from trailguard.cli.output import StdoutConsole, write_stdout
 from trailguard.model import ConfigError, Configuration, load_config
 
@@ -104,11 +104,18 @@ def validate(files: tuple[str, ...]) -> None:
     """
     invalid = 0
     for path in files:
+        too_large = config_too_large(path)
+        if too_large is not None:
+            fail(too_large)
         try:
             config = load_config(path)
         except ConfigError as error:
             invalid += 1
             click.echo(str(error), err=True)
+            continue
+        except RecursionError:
+            invalid += 1
+            click.echo(f"{path}: {TOO_DEEP}", err=True)
             continue
         except OSError as error:
             fail(f"cannot read {path}: {error.strerror or error}")
@@ -122,12 +129,17 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 def _load(path: str) -> Configuration:
+    too_large = config_too_large(path)
+    if too_large is not None:
+        fail(too_large)
     try:
         return load_config(path)
     except ConfigError as error:
         fail(f"invalid configuration:\n{error}")
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror or error}")
+    except RecursionError:
+        fail(f"invalid configuration: {path}: {TOO_DEEP}")
 
 
 def _console() -> StdoutConsole:

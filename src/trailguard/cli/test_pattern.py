@@ -10,6 +10,7 @@ from typing import IO
 import click
 import orjson
 
+from trailguard.cli.options import TOO_DEEP
 from trailguard.cli.output import write_stdout
 from trailguard.pattern import CompiledPattern, LogEvent, PatternError, compile_pattern
 from trailguard.sources.limits import MAX_TEST_MESSAGE_BYTES
@@ -107,6 +108,9 @@ def test_pattern(filter_pattern: str, source: str, output_format: str, explain: 
         pattern = compile_pattern(filter_pattern)
     except PatternError as error:
         click.echo(f"error: invalid filter pattern: {error}", err=True)
+        sys.exit(2)
+    except RecursionError:
+        click.echo(f"error: invalid filter pattern: {TOO_DEEP}", err=True)
         sys.exit(2)
 
     events = _open_events(source, cloudtrail)

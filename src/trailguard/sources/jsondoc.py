@@ -100,6 +100,8 @@ def _float_or_text(text: str) -> float | NumberText:
 
 
 def _int_or_text(text: str) -> int | NumberText:
+    if len(text) > 20:  # beyond u64 whatever it says; and int() refuses over 4,300 digits (CVE-2020-10735)
+        return NumberText(text)
     value = int(text)
     return value if _INT_MIN <= value <= _INT_MAX else NumberText(text)
 

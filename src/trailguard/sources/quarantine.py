@@ -32,6 +32,7 @@ class QuarantineReason(StrEnum):
     NOT_CLOUDTRAIL = "not a CloudTrail document"
     NOT_OBJECT = "record is not a JSON object"
     NOT_SERIALIZABLE = "record cannot be written as a CloudWatch Logs message"
+    NUMBER_TOO_LONG = "number too long"
     MISSING_EVENT_TIME = "record has no eventTime"
     BAD_EVENT_TIME = "eventTime is not an ISO-8601 timestamp"
     EVENT_TIME_OUT_OF_RANGE = "eventTime outside the supported range"
