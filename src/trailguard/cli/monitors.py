@@ -10,9 +10,10 @@ import yaml
 from rich.table import Table
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration, cis_controls
-from trailguard.cli.options import TOO_DEEP, config_too_large, fail
+from trailguard.cli.config_file import ConfigFileProblem, read_config
+from trailguard.cli.options import fail
 from trailguard.cli.output import StdoutConsole, write_stdout
-from trailguard.model import ConfigError, Configuration, load_config
+from trailguard.model import ConfigError, Configuration
 
 
 @click.group("monitors")
@@ -104,21 +105,14 @@ def validate(files: tuple[str, ...]) -> None:
     """
     invalid = 0
     for path in files:
-        too_large = config_too_large(path)
-        if too_large is not None:
-            fail(too_large)
         try:
-            config = load_config(path)
-        except ConfigError as error:
+            config = read_config(path)
+        except ConfigFileProblem as problem:
+            if problem.unreadable:
+                fail(str(problem))
             invalid += 1
-            click.echo(str(error), err=True)
+            click.echo(str(problem), err=True)
             continue
-        except RecursionError:
-            invalid += 1
-            click.echo(f"{path}: {TOO_DEEP}", err=True)
-            continue
-        except OSError as error:
-            fail(f"cannot read {path}: {error.strerror or error}")
         for warning in config.warnings:
             click.echo(str(warning), err=True)
         click.echo(
@@ -129,17 +123,10 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 def _load(path: str) -> Configuration:
-    too_large = config_too_large(path)
-    if too_large is not None:
-        fail(too_large)
     try:
-        return load_config(path)
-    except ConfigError as error:
-        fail(f"invalid configuration:\n{error}")
-    except OSError as error:
-        fail(f"cannot read {path}: {error.strerror or error}")
-    except RecursionError:
-        fail(f"invalid configuration: {path}: {TOO_DEEP}")
+        return read_config(path)
+    except ConfigFileProblem as problem:
+        fail(str(problem) if problem.unreadable else f"invalid configuration:\n{problem}")
 
 
 def _console() -> StdoutConsole:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import Final, NoReturn
+from typing import NoReturn
 
 import click
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration
-from trailguard.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, ConfigError, Configuration, load_config
+from trailguard.cli.config_file import ConfigFileProblem, read_config
+from trailguard.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, ConfigError, Configuration
 from trailguard.sources.event_time import SUPPORTED_RANGE_TEXT, in_supported_range, parse_iso_time
 
-__all__ = ["MAX_CONFIG_BYTES", "TOO_DEEP", "config_too_large", "fail", "load_monitors", "parse_time"]
-
-# Configuration files are parsed whole by a pure-Python YAML parser (tens to hundreds of KB a second) and
-# every value is kept with its position: a file of megabytes would take minutes and hundreds of MB. A
-# configuration at AWS's own limits (100 metric filters per log group, a few log groups, their alarms and
-# topics) is some hundred KB; the CIS catalog's 15 monitors are 10 KB.
-MAX_CONFIG_BYTES: Final = 1024 * 1024
-
-# The pattern parser recurses per parenthesis: a pattern within AWS's 1,024 characters can hold some 500
-# nested ones, past Python's recursion limit. Said plainly here until the parser refuses such nesting itself.
-TOO_DEEP = "nested too deeply to parse (deep YAML or JSON, or a filter pattern with hundreds of nested parentheses)"
+__all__ = ["fail", "load_monitors", "parse_time"]
 
 
 def fail(message: str, status: int = 2) -> NoReturn:
@@ -43,17 +33,10 @@ def load_monitors(
     if config_path is not None and cis_ids is not None:
         fail("give either --config or --cis, not both")
     if config_path is not None:
-        too_large = config_too_large(config_path)
-        if too_large is not None:
-            fail(too_large)
         try:
-            config = load_config(config_path)
-        except ConfigError as error:
-            fail(f"invalid configuration:\n{_indent(str(error))}")
-        except OSError as error:
-            fail(f"cannot read {config_path}: {error.strerror or error}")
-        except RecursionError:
-            fail(f"invalid configuration: {config_path}: {TOO_DEEP}")
+            config = read_config(config_path)
+        except ConfigFileProblem as problem:
+            fail(str(problem) if problem.unreadable else f"invalid configuration:\n{_indent(str(problem))}")
         for warning in config.warnings:
             click.echo(str(warning), err=True)
         return config
@@ -66,17 +49,6 @@ def load_monitors(
         )
     except (CatalogError, ConfigError) as error:
         fail(str(error))
-
-
-def config_too_large(path: str) -> str | None:
-    """Why the configuration file at ``path`` is refused unread (over ``MAX_CONFIG_BYTES``), or None."""
-    try:
-        size = os.stat(path).st_size
-    except OSError:
-        return None  # reading it says why
-    if size <= MAX_CONFIG_BYTES:
-        return None
-    return f"{path}: {size:,} bytes; configuration files are read up to {MAX_CONFIG_BYTES:,} bytes"
 
 
 def parse_time(text: str | None, option: str) -> int | None:

@@ -10,7 +10,7 @@ from typing import IO
 import click
 import orjson
 
-from trailguard.cli.options import TOO_DEEP
+from trailguard.cli.config_file import TOO_DEEP
 from trailguard.cli.output import write_stdout
 from trailguard.pattern import CompiledPattern, LogEvent, PatternError, compile_pattern
 from trailguard.sources.limits import MAX_TEST_MESSAGE_BYTES

@@ -57,12 +57,14 @@ _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _MIB: Final = 2**20
 # Text shorter than this cannot cost much memory whatever its shape: the density check starts here.
 _DENSITY_CHECKED_FROM: Final = _MIB
+# Pausing the garbage collector pays for big documents only (see _collector_paused); not for one short line.
+_PAUSE_COLLECTOR_FROM: Final = 64 * 1024
 # JSON lines are split and read this many bytes at a time when they are read line by line.
 _LINE_WINDOW: Final = _MIB
-# A JSON-lines input is first parsed whole, line by line, to tell a bad line from a piece of a
-# pretty-printed document (which only parsing the whole input as a stream of documents can tell): that
-# holds every line's result at once. An input with more lines than this is read one line at a time
-# instead, as one over MAX_DOCUMENT_BYTES is, so that millions of tiny lines cannot exhaust memory.
+# A JSON-lines input is first parsed line by line, and the results held, to tell a bad line from a piece of
+# a pretty-printed document (which only parsing the whole input as a stream of documents can tell). Only
+# this many lines are held: the rest are read one at a time, so that millions of tiny lines cannot exhaust
+# memory.
 _MAX_LINES_HELD: Final = 200_000
 # What ``str.decode(errors="surrogateescape")`` turns bytes that are not UTF-8 into; valid UTF-8 never
 # decodes to these code points, and a JSON \u escape stays six ASCII characters in the text.
@@ -112,15 +114,21 @@ _LENIENT: Final = json.JSONDecoder(parse_float=_float_or_text, parse_int=_int_or
 def parse_value(data: bytes | str) -> tuple[Any, bool]:
     """Parse one JSON document. Returns ``(value, exact)``; raises ``ValueError`` (with orjson's message,
     which names line and column) when neither parser accepts it."""
+    if len(data) < _PAUSE_COLLECTOR_FROM:
+        return _parse(data)
     with _collector_paused():
+        return _parse(data)
+
+
+def _parse(data: bytes | str) -> tuple[Any, bool]:
+    try:
+        return orjson.loads(data), True
+    except orjson.JSONDecodeError as fast_error:
         try:
-            return orjson.loads(data), True
-        except orjson.JSONDecodeError as fast_error:
-            try:
-                text = data.decode("utf-8") if isinstance(data, bytes) else data
-                return _LENIENT.decode(text), False
-            except (ValueError, RecursionError):
-                raise ValueError(str(fast_error)) from None
+            text = data.decode("utf-8") if isinstance(data, bytes) else data
+            return _LENIENT.decode(text), False
+        except (ValueError, RecursionError):
+            raise ValueError(str(fast_error)) from None
 
 
 @contextmanager
@@ -265,9 +273,9 @@ _Failure = tuple[int, QuarantineReason, bytes | None, str]
 
 @dataclass(slots=True)
 class _LinesScan:
-    """What parsing every line of an input on its own found. ``records`` and ``failures`` are those of the
-    first ``_MAX_LINES_HELD`` non-blank lines; ``resume`` is (offset, number of the line before it) where
-    the lines whose results were not held begin, None when all were held."""
+    """What parsing the first ``_MAX_LINES_HELD`` non-blank lines of an input, each on its own, found: their
+    records and failures; ``resume`` is (offset, number of the line before it) where the lines not yet read
+    begin, None when every line was read."""
 
     records: list[Value]
     failures: list[_Failure]
@@ -277,26 +285,27 @@ class _LinesScan:
 
 
 def _scan_lines(data: bytes) -> _LinesScan:
+    """Read lines until ``_MAX_LINES_HELD`` have been. Whether the input is rather a stream of multi-line
+    documents is decided on those: such a stream (jq's pretty output) has a line that is not JSON on its own
+    within its first lines, and reading the rest twice to be sure would double the cost of every large
+    JSON-lines input."""
     scan = _LinesScan([], [])
     held = 0
     for number, after, line in _lines_of(data):
         if not line or line.isspace():
             continue
-        if scan.resume is None:
-            records, failures = scan.records, scan.failures
-        else:
-            if scan.unparsable and scan.holds_records:
-                break  # nothing more to learn: the remaining lines are read when they are reported
-            records, failures = [], []
-        had_records, had_failures = len(records), len(failures)
-        _read_line(number, line, records, failures)
-        scan.holds_records = scan.holds_records or len(records) > had_records
+        had_records, had_failures = len(scan.records), len(scan.failures)
+        _read_line(number, line, scan.records, scan.failures)
+        scan.holds_records = scan.holds_records or len(scan.records) > had_records
         scan.unparsable = scan.unparsable or any(
-            failure[1] is QuarantineReason.NOT_JSON for failure in failures[had_failures:]
+            failure[1] is QuarantineReason.NOT_JSON for failure in scan.failures[had_failures:]
         )
         held += 1
         if held == _MAX_LINES_HELD:
-            scan.resume = (after, number)
+            if after < len(data):
+                scan.resume = (after, number)
+                scan.holds_records = True  # not known: the rest is read line by line, whatever it holds
+            break
     return scan
 
 
