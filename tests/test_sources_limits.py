@@ -207,3 +207,22 @@ def test_quarantine_file_keeps_at_most_so_many_lines_per_input_and_counts_the_re
         "per input)",
         "raw": None,
     }
+
+
+class EndlessZeros:
+    """What /dev/zero gives: a stream that never ends and never has a newline."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def read(self, size: int) -> bytes:
+        self.given += size
+        return b"\x00" * size
+
+
+def test_endless_input_without_newlines_is_refused_after_the_cap() -> None:
+    stream = EndlessZeros()
+    quarantine = Quarantine()
+    assert list(decode_input(stream, "/dev/zero", quarantine)) == []
+    assert entries(quarantine) == [(None, QuarantineReason.DOCUMENT_TOO_LARGE)]
+    assert stream.given <= MAX_DOCUMENT_BYTES + 4 * MIB

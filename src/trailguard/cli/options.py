@@ -10,7 +10,12 @@ import click
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration
 from trailguard.cli.config_file import ConfigFileProblem, read_config
 from trailguard.model import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, ConfigError, Configuration
-from trailguard.sources.event_time import SUPPORTED_RANGE_TEXT, in_supported_range, parse_iso_time
+from trailguard.sources.event_time import (
+    LATEST_EVENT_TIME_MS,
+    SUPPORTED_RANGE_TEXT,
+    in_supported_range,
+    parse_iso_time,
+)
 
 __all__ = ["fail", "load_monitors", "parse_time"]
 
@@ -57,8 +62,12 @@ def parse_time(text: str | None, option: str) -> int | None:
     if text is None:
         return None
     stripped = text.strip()
-    # isdigit() alone accepts digits of every script ("１２３"), which int() would read as a number.
-    ms = int(stripped) if stripped.isascii() and stripped.isdigit() else parse_iso_time(stripped)
+    # isdigit() alone accepts digits of every script ("１２３"), which int() would read as a number; and
+    # int() refuses over 4,300 digits, far past the supported range anyway.
+    if stripped.isascii() and stripped.isdigit():
+        ms: int | None = int(stripped) if len(stripped) <= 20 else LATEST_EVENT_TIME_MS
+    else:
+        ms = parse_iso_time(stripped)
     if ms is None:
         fail(f"{option} {text!r} is not a time; use ISO 8601 such as 2021-07-29T12:00:00Z, or epoch milliseconds")
     if not in_supported_range(ms):

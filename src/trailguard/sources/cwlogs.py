@@ -34,7 +34,13 @@ from urllib.parse import parse_qs
 from trailguard.pattern.event import parse_json_object
 from trailguard.sources.aws import AwsOptions, aws_error_text
 from trailguard.sources.errors import SourceError
-from trailguard.sources.event_time import SUPPORTED_RANGE_TEXT, in_supported_range, parse_event_time, parse_iso_time
+from trailguard.sources.event_time import (
+    LATEST_EVENT_TIME_MS,
+    SUPPORTED_RANGE_TEXT,
+    in_supported_range,
+    parse_event_time,
+    parse_iso_time,
+)
 from trailguard.sources.events import SourceEvent, SourceStats
 from trailguard.sources.jsondoc import json_type, parse_value
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
@@ -86,7 +92,10 @@ def _time_parameter(source: str, name: str, text: str | None) -> int | None:
     if text is None:
         return None
     # isdigit() alone accepts digits of every script ("１２３"), which int() reads as a number.
-    value = int(text) if text.isascii() and text.isdigit() else parse_iso_time(text)
+    if text.isascii() and text.isdigit():
+        value: int | None = int(text) if len(text) <= 20 else LATEST_EVENT_TIME_MS  # int() stops at 4,300 digits
+    else:
+        value = parse_iso_time(text)
     if value is None:
         raise SourceError(f"{source}: {name}={text!r} is neither ISO-8601 nor epoch milliseconds")
     if not in_supported_range(value):

@@ -431,14 +431,15 @@ def _not_json_lines(first_line: bytes | None) -> str | None:
 
 
 def _bounded_lines(first: bytes, read_more: Callable[[int], bytes]) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, line) for every line of ``first`` and of what ``read_more`` gives after it; the line is
-    None when it is longer than ``MAX_DOCUMENT_BYTES``, and such a line is never held whole in memory.
+    """(line number, line) for every line of ``first`` and of what ``read_more`` gives after it. A line longer
+    than ``MAX_DOCUMENT_BYTES`` is given as None as soon as it is known to be too long (so that the reader
+    may stop there: /dev/zero has no next line), and the rest of it is passed over unread into memory.
 
     Text is split a window at a time, so that millions of tiny lines never exist as objects all at once."""
     number = 0
     partial: list[bytes] = []  # the start of a line whose end has not been read yet
     partial_size = 0
-    skipping = False  # inside a line already known to be too long
+    skipping = False  # inside a line already given as too long
     windows = _windows(first, read_more)
     del first  # only the window in use stays in memory
     for chunk in windows:
@@ -447,26 +448,26 @@ def _bounded_lines(first: bytes, read_more: Callable[[int], bytes]) -> Iterator[
             end = chunk.find(b"\n", start)
             if end < 0:
                 break
-            number += 1
             if skipping:
-                skipping = False
-                yield number, None
-            elif partial:
-                partial.append(chunk[start:end])
-                line = b"".join(partial)
-                partial, partial_size = [], 0
-                yield number, line if len(line) <= MAX_DOCUMENT_BYTES else None
+                skipping = False  # its number was given with it
             else:
-                yield number, chunk[start:end]
+                number += 1
+                if partial:
+                    partial.append(chunk[start:end])
+                    line = b"".join(partial)
+                    partial, partial_size = [], 0
+                    yield number, line if len(line) <= MAX_DOCUMENT_BYTES else None
+                else:
+                    yield number, chunk[start:end] if end - start <= MAX_DOCUMENT_BYTES else None
             start = end + 1
         if not skipping and start < len(chunk):
             partial.append(chunk[start:])
             partial_size += len(chunk) - start
             if partial_size > MAX_DOCUMENT_BYTES:
                 partial, partial_size, skipping = [], 0, True
-    if skipping:
-        yield number + 1, None
-    elif partial:
+                number += 1
+                yield number, None
+    if partial:
         yield number + 1, b"".join(partial)
 
 
