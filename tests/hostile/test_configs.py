@@ -58,6 +58,16 @@ CONFIGS: dict[str, tuple[str, bytes, int]] = {
 }
 
 
+# Also given to replay (which reads them through the same code; one of each kind is enough).
+REPLAYED = (
+    "billion laughs",
+    "YAML nested 20,000 deep",
+    "huge and impossible numbers",
+    "over the size cap",
+    "a lone NUL",
+)
+
+
 def test_hostile_configurations(tmp_path: Path) -> None:
     def case(name: str) -> None:
         file_name, contents, status = CONFIGS[name]
@@ -67,8 +77,9 @@ def test_hostile_configurations(tmp_path: Path) -> None:
         (folder / "trail.json").write_bytes(delivery([record(1)]))
         snapshot = Snapshot(folder)
         check(run(["monitors", "validate", file_name], cwd=folder), status=status, peak_bytes=400 * MB)
-        replayed = run(["replay", "trail.json", "--config", file_name], cwd=folder)
-        check(replayed, status=2, peak_bytes=400 * MB)  # a valid empty one defines no metric filter either
+        if name in REPLAYED:
+            replayed = run(["replay", "trail.json", "--config", file_name], cwd=folder)
+            check(replayed, status=2, peak_bytes=400 * MB)
         snapshot.assert_unchanged()
 
     run_cases({name: partial(case, name) for name in CONFIGS})
