@@ -304,7 +304,7 @@ def test_ctrl_c_exits_130_quietly(tmp_path: Path) -> None:
     with fifo.open("w") as writer:
         writer.write('{"Records":[')  # and then nothing more: the replay waits for the rest
         writer.flush()
-        time.sleep(2)  # past interpreter start-up, into the reading
+        time.sleep(0.5)  # the replay opened the FIFO (our open returned): it is reading, past start-up
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     assert process.returncode == 130

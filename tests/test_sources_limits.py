@@ -154,7 +154,7 @@ def test_stdin_gzip_bomb_keeps_the_head_of_what_was_stored(monkeypatch: pytest.M
 
 @pytest.mark.parametrize("unit", [b"[],", b"{},", b'{"a":[]},'])
 def test_text_too_dense_in_objects_and_arrays_is_refused_before_parsing(unit: bytes) -> None:
-    data = b"[" + unit * (4 * MIB // len(unit)) + b"[]]"
+    data = b"[" + unit * (9 * MIB // len(unit)) + b"[]]"
     events, quarantine = read_bytes(data)
     assert events == []
     assert entries(quarantine) == [(None, QuarantineReason.TOO_DENSE)]

@@ -137,6 +137,11 @@ def json_variants() -> dict[str, tuple[bytes, int, set[str] | None]]:
         "random bytes": (random.Random(7).randbytes(1 << 20), 2, {"not valid JSON"}),
         "a 20 MB string": (one_bad(b'"n":"' + b"x" * 20_000_000 + b'"'), 0, {"message over 256 KB"}),
         "too dense": (b"[" + b"[]," * (3 * MIB) + b"[]]", 2, {"too many JSON objects and arrays"}),
+        "dense, but small enough to parse": (
+            b'{"eventTime":"2026-11-20T09:00:00Z","a":[' + b"[]," * 2_700_000 + b"[]]}",
+            2,
+            {"message over 256 KB"},
+        ),
         "only whitespace": (b" \n\t\r\n" * 1000, 0, set()),
         "empty": (b"", 0, set()),
     }

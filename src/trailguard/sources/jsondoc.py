@@ -55,8 +55,9 @@ __all__ = [
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _MIB: Final = 2**20
-# Text shorter than this cannot cost much memory whatever its shape: the density check starts here.
-_DENSITY_CHECKED_FROM: Final = _MIB
+# Text shorter than this cannot cost much memory whatever its shape (at most some 250 MB parsed), and
+# CloudTrail files are shorter: the density check, two passes over the text, starts here.
+_DENSITY_CHECKED_FROM: Final = 8 * _MIB
 # Pausing the garbage collector pays for big documents only (see _collector_paused); not for one short line.
 _PAUSE_COLLECTOR_FROM: Final = 64 * 1024
 # JSON lines are split and read this many bytes at a time when they are read line by line.
