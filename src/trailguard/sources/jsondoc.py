@@ -45,6 +45,7 @@ from trailguard.sources.quarantine import Quarantine, QuarantineReason
 __all__ = [
     "NumberText",
     "Value",
+    "density_problem",
     "iter_streamed_lines",
     "iter_values",
     "json_type",
