@@ -7,11 +7,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+import click
 import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from trailguard.cli.output import write_all
 from trailguard.engine.aggregates import MINUTE_MS
 from trailguard.engine.alarms import AlarmEvaluator
 from trailguard.engine.metrics import CompiledMetricFilter
@@ -19,8 +21,9 @@ from trailguard.engine.replay import ReplayResult
 from trailguard.model import Alarm
 from trailguard.model.constants import COMPARISONS
 from trailguard.sources import Quarantine, SourceStats
+from trailguard.sources.limits import MAX_QUARANTINE_LINES_PER_INPUT
 
-__all__ = ["InputSummary", "render_text", "write_replay_document"]
+__all__ = ["InputSummary", "nothing_usable", "print_warnings", "render_text", "write_replay_document"]
 
 _STATE_STYLES = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
 
@@ -46,6 +49,7 @@ class InputSummary:
             "sources": self.sources,
             "files": self.stats.files_read,
             "filesSkipped": self.stats.files_skipped,
+            "filesNotRegular": self.stats.files_not_regular,
             "bytes": self.stats.bytes_read,
             "events": self.stats.events,
             "eventsInWindow": result.events,
@@ -53,9 +57,31 @@ class InputSummary:
             "quarantined": self.quarantine.count,
             "quarantinedByReason": dict(sorted(self.quarantine.by_reason.items())),
             "quarantineFile": self.quarantine_file if self.quarantine.count else None,
+            "quarantineNotWritten": self.quarantine.unwritten,
+            "warnings": self.stats.warnings,
             "firstEventTime": iso(result.first_event_ms),
             "lastEventTime": iso(result.last_event_ms),
         }
+
+
+def print_warnings(stats: SourceStats) -> None:
+    """The sources' warnings (input passed over without being bad input), on standard error."""
+    for warning in stats.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if stats.warning_count > len(stats.warnings):
+        click.echo(f"warning: … and {stats.warning_count - len(stats.warnings):,} more", err=True)
+
+
+def nothing_usable(summary: InputSummary) -> str | None:
+    """Why the replay has nothing to show, when everything it read was set aside (an input error); else None."""
+    quarantine = summary.quarantine
+    if summary.stats.events or not quarantine.count:
+        return None
+    noun = "entry" if quarantine.count == 1 else "entries"
+    where = f"; see {summary.quarantine_file}" if summary.quarantine_file else ""
+    return (
+        f"no usable event in the input: everything read was set aside ({quarantine.count:,} quarantine {noun}{where})"
+    )
 
 
 def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
@@ -119,16 +145,17 @@ def write_replay_document(out: BinaryIO, result: ReplayResult, summary: InputSum
         (b"metrics", _metric_documents(result)),
         (b"filters", (_filter_document(rule, result) for rule in result.filters)),
     )
-    out.write(b"{")
+    write_all(out, b"{")
     for key, items in sections:
-        out.write(b'"' + key + b'":[')
+        write_all(out, b'"' + key + b'":[')
         for index, item in enumerate(items):
             if index:
-                out.write(b",")
-            out.write(orjson.dumps(item))
-        out.write(b"],")
+                write_all(out, b",")
+            write_all(out, orjson.dumps(item))
+        write_all(out, b"],")
     window = {"start": iso(result.start_ms), "end": iso(result.end_ms)}
-    out.write(b'"window":' + orjson.dumps(window) + b',"input":' + orjson.dumps(summary.as_dict(result)) + b"}\n")
+    input_summary = orjson.dumps(summary.as_dict(result))
+    write_all(out, b'"window":' + orjson.dumps(window) + b',"input":' + input_summary + b"}\n")
 
 
 def _filter_document(compiled: CompiledMetricFilter, result: ReplayResult) -> dict[str, Any]:
@@ -186,6 +213,9 @@ def _render_input(console: Console, result: ReplayResult, summary: InputSummary)
     if quarantine.count:
         reasons = ", ".join(f"{count:,} {reason}" for reason, count in sorted(quarantine.by_reason.items()))
         where = f"; written to {summary.quarantine_file}" if summary.quarantine_file else ""
+        if quarantine.unwritten:
+            limit = MAX_QUARANTINE_LINES_PER_INPUT
+            where += f" ({quarantine.unwritten:,} counted but not written: at most {limit:,} lines per input)"
         console.print(f"[yellow]{quarantine.count:,} records set aside[/] ({reasons}){where}", highlight=False)
         for entry in quarantine.entries[:5]:
             console.print(f"  {entry.describe()}", highlight=False, markup=False)
