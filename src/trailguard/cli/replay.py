@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import orjson
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -23,7 +24,7 @@ from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
-from trailguard.cli.output import StdoutConsole
+from trailguard.cli.output import StdoutConsole, write_all
 from trailguard.cli.replay_notify import check_notify_options, notify_after_replay
 from trailguard.cli.replay_report import (
     InputSummary,
@@ -35,7 +36,9 @@ from trailguard.cli.replay_report import (
 from trailguard.engine.replay import Replay, ReplayResult
 from trailguard.model import Configuration
 from trailguard.notify.evidence import EvidenceReplay
-from trailguard.pattern import LogEvent
+from trailguard.scale import ReplayPlan, RunOutcome, run_replay
+from trailguard.scale.feed import PartitionKey
+from trailguard.scale.run import usable_cores
 from trailguard.sources import (
     AwsOptions,
     Quarantine,
@@ -43,12 +46,10 @@ from trailguard.sources import (
     SourceError,
     SourceStats,
     measure_sources,
-    read_sources,
 )
 from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url
 
 DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
-_PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for the hot loop
 
 
 @click.command("replay")
@@ -79,6 +80,27 @@ _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for th
 @click.option("--notify", is_flag=True, help="Deliver the notifications through the configuration's subscriptions.")
 @click.option("--state", "state_path", type=click.Path(dir_okay=False), help="--notify: the outbox file to keep.")
 @click.option("--no-context", is_flag=True, help="--notify: leave out the trailguard block of events behind alarms.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes reading the input in chunks (default: the cores this process may use); 1 reads it "
+    "in this process. Results are identical whatever the number.",
+)
+@click.option(
+    "--feed",
+    type=click.Choice(["fast", "full"]),
+    default="fast",
+    show_default=True,
+    help="fast: decode only what the filters read, wherever the same results are proven; full: parse every "
+    "record (the reference path; results are identical).",
+)
+@click.option("--ray", "use_ray", is_flag=True, help="Run the chunks as Ray tasks (pip install 'trailguard[ray]').")
+@click.option(
+    "--ray-address",
+    help="--ray: the cluster to connect to (default: RAY_ADDRESS, else a Ray started on this machine).",
+)
+@click.option("--by-account", is_flag=True, help="Separate metrics and alarms per account (recipientAccountId).")
+@click.option("--by-region", is_flag=True, help="Separate metrics and alarms per region (awsRegion).")
 def replay(
     sources: tuple[str, ...],
     config_path: str | None,
@@ -97,6 +119,12 @@ def replay(
     notify: bool,
     state_path: str | None,
     no_context: bool,
+    jobs: int | None,
+    feed: str,
+    use_ray: bool,
+    ray_address: str | None,
+    by_account: bool,
+    by_region: bool,
 ) -> None:
     """Replay CloudTrail through metric filters and alarms, with CloudWatch's semantics, in event time.
 
@@ -108,6 +136,11 @@ def replay(
     With --notify, each notification is then delivered to the subscriptions of its topics (email, http/https,
     sqs, sns, slack, webhook, file, stdout) through an outbox (a temporary file, or --state FILE), retries
     included, and a delivery summary is printed.
+
+    Inputs are read by --jobs worker processes (every usable core by default), or by Ray tasks with --ray (the
+    cluster named by --ray-address or RAY_ADDRESS, else a Ray started here; S3 objects are then read by the
+    tasks themselves). With --by-account and/or --by-region, each account and/or region gets its own metrics
+    and alarms, as if each had its own log group with the same monitors.
 
     Exit status: 0 success, 2 usage, configuration or source error, nothing usable in the input (everything
     read was set aside), or (--notify) notifications left in the dead-letter list; 130 interrupted, 141 output
@@ -126,28 +159,56 @@ def replay(
     if not config.metric_filters:
         fail("the configuration defines no metric filters: nothing to replay")
     source_groups = _log_groups_of(sources, config, log_group)
+    partition_by = tuple(name for name, chosen in (("account", by_account), ("region", by_region)) if chosen)
     if notify:
         check_notify_options(config, output_format)
-    engine = (EvidenceReplay if notify and not no_context else Replay)(
-        config.metric_filters,
-        config.alarms,
+        if partition_by:
+            fail("--notify cannot be combined with --by-account or --by-region")
+    if (ray_address is not None) and not use_ray:
+        fail("--ray-address needs --ray")
+    plan = ReplayPlan(
+        tuple(config.metric_filters),
+        tuple(config.alarms),
         region=region or config.region,
         account_id=account_id or config.account_id,
         start_ms=start_ms,
         end_ms=end_ms,
+        fast=feed == "fast",
+        partition_by=partition_by,
+        evidence=notify and not no_context,
     )
+    engine_type = EvidenceReplay if plan.evidence else Replay
+
+    def make_replay() -> Replay:
+        return engine_type(
+            plan.filters,
+            plan.alarms,
+            region=plan.region,
+            account_id=plan.account_id,
+            start_ms=plan.start_ms,
+            end_ms=plan.end_ms,
+        )
+
     aws = AwsOptions(region=region, profile=profile, endpoint_url=endpoint_url)
     show_progress = sys.stderr.isatty() if progress is None else progress
     stats = SourceStats()
     try:
         with Quarantine(Path(quarantine_path)) as quarantine:
-            _feed(engine, source_groups, quarantine, aws, stats, show_progress)
+            outcome = _feed(
+                plan, make_replay, source_groups, quarantine, aws, stats, show_progress, jobs, use_ray, ray_address
+            )
     except (SourceError, QuarantineError) as error:
         fail(str(error))
     print_warnings(stats)
-    result = engine.finish()
+    if outcome.rerun is not None:
+        click.echo(f"note: the replay was run again in one process, for identical results: {outcome.rerun}", err=True)
     summary = InputSummary(sources, stats, quarantine, quarantine_path)
-    _print(result, summary, output_format)
+    if partition_by:
+        _print_partitions(outcome.replays, make_replay, partition_by, summary, output_format)
+    else:
+        engine = outcome.replays.get(()) or make_replay()
+        result = engine.finish()
+        _print(result, summary, output_format)
     problem = nothing_usable(summary)
     if problem is not None:
         fail(problem)
@@ -208,31 +269,83 @@ def _log_groups_of(sources: tuple[str, ...], config: Configuration, log_group: s
 
 
 def _feed(
-    engine: Replay,
+    plan: ReplayPlan,
+    make_replay: Callable[[], Replay],
     sources: list[tuple[str, str]],
     quarantine: Quarantine,
     aws: AwsOptions,
     stats: SourceStats,
     show: bool,
-) -> None:
-    # Every source string is checked before anything is read.
-    streams = [(group, read_sources([source], quarantine, aws=aws, stats=stats)) for source, group in sources]
+    jobs: int | None,
+    use_ray: bool,
+    ray_address: str | None,
+) -> RunOutcome:
+    executor = None
+    if use_ray:
+        try:
+            from trailguard.scale.ray_run import ray_executor
+        except ImportError:
+            fail("--ray needs Ray: pip install 'trailguard[ray]'")
+        executor = ray_executor(ray_address)
+    workers = jobs if jobs is not None else usable_cores()
     if not show:
-        for group, events in streams:
-            for event in events:
-                engine.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms, group)  # type: ignore[arg-type]
-        return
+        return run_replay(
+            plan, sources, quarantine, aws, stats, make_replay=make_replay, jobs=workers, executor=executor
+        )
     totals = measure_sources([source for source, _ in sources], aws=aws)
     with _progress_bar() as (bar, task):
         bar.update(task, total=totals.bytes if totals.complete and totals.bytes else None)
-        count = 0
-        for group, events in streams:
-            for event in events:
-                engine.add(LogEvent(event.message, parsed=event.record), event.timestamp_ms, group)  # type: ignore[arg-type]
-                count += 1
-                if count % _PROGRESS_EVERY == 0:
-                    bar.update(task, completed=stats.bytes_read, files=stats.files_read, events=stats.events)
-        bar.update(task, completed=stats.bytes_read, files=stats.files_read, events=stats.events)
+
+        def update(seen: SourceStats) -> None:
+            bar.update(task, completed=seen.bytes_read, files=seen.files_read, events=seen.events)
+
+        outcome = run_replay(
+            plan,
+            sources,
+            quarantine,
+            aws,
+            stats,
+            make_replay=make_replay,
+            jobs=workers,
+            executor=executor,
+            progress=update,
+        )
+        update(stats)
+    return outcome
+
+
+def _print_partitions(
+    replays: dict[PartitionKey, Replay],
+    make_replay: Callable[[], Replay],
+    partition_by: tuple[str, ...],
+    summary: InputSummary,
+    output_format: str,
+) -> None:
+    """One report per partition, in key order (records lacking the field form the partition of null)."""
+    keys = sorted(replays, key=lambda key: tuple((value is None, value or "") for value in key))
+    if output_format == "json":
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        write_all(out, b'{"partitions":[')
+        for index, key in enumerate(keys):
+            if index:
+                write_all(out, b",")
+            names = dict(zip(partition_by, key, strict=True))
+            write_all(out, b'{"partition":' + orjson.dumps(names) + b',"replay":')
+            write_replay_document(out, replays[key].finish(), summary)
+            write_all(out, b"}")
+        write_all(out, b"]}\n")
+        out.flush()
+        return
+    console = StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160)
+    for key in keys:
+        label = ", ".join(
+            f"{name} {value if value is not None else '(none)'}" for name, value in zip(partition_by, key, strict=True)
+        )
+        console.rule(label)
+        render_text(console, replays[key].finish(), summary)
+    if not keys:
+        render_text(console, make_replay().finish(), summary)
 
 
 @contextmanager

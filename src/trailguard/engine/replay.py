@@ -6,7 +6,8 @@ a file are not sorted):
 1. ``add(event, timestamp_ms, log_group)`` for every event: each metric filter of that log group (and only
    those: a metric filter belongs to one log group) publishes into per-minute mergeable aggregates (a
    ``MetricStore``). Replays of separate inputs can be merged exactly with
-   ``merge``, so the work can later be split across processes and machines.
+   ``merge`` (or ``merge_part``, from a ``ReplayPart`` sent back by another process or machine).
+   ``add_unmatched`` takes events the caller has proven to match no pattern (a prefilter did), in bulk.
 2. ``finish()`` creates every alarm at the start of the replay window and evaluates it every minute
    of event time until the window ends — by default until every alarm has settled after the last
    event — collecting transitions, history and the notifications CloudWatch would publish.
@@ -20,11 +21,11 @@ from dataclasses import dataclass, field
 
 from trailguard.engine.aggregates import MINUTE_MS, MetricStore
 from trailguard.engine.alarms import AlarmEvaluator, evaluation_range
-from trailguard.engine.metrics import CompiledMetricFilter, compile_filter
+from trailguard.engine.metrics import CompiledMetricFilter, FilterCounters, compile_filter
 from trailguard.model import Alarm, MetricFilter
 from trailguard.pattern import LogEvent, PatternSet
 
-__all__ = ["AlarmOutcome", "Replay", "ReplayResult"]
+__all__ = ["AlarmOutcome", "Replay", "ReplayPart", "ReplayResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,16 @@ class _Window:
     events: int = 0
     outside: int = 0
     by_log_group: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPart:
+    """What a replay of some of the events holds, to be merged into another replay of the same filters
+    (``Replay.merge_part``): picklable, unlike the compiled filters themselves."""
+
+    store: MetricStore
+    counters: tuple[FilterCounters, ...]
+    window: _Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,18 +118,8 @@ class Replay:
 
     def add(self, event: LogEvent, timestamp_ms: int, log_group: str) -> None:
         """Publish one event of ``log_group``. Events outside [start, end) are counted and ignored."""
-        window = self._window
-        if (self.start_ms is not None and timestamp_ms < self.start_ms) or (
-            self.end_ms is not None and timestamp_ms >= self.end_ms
-        ):
-            window.outside += 1
+        if not self._admit(timestamp_ms, log_group):
             return
-        window.events += 1
-        window.by_log_group[log_group] += 1
-        if window.first_ms is None or timestamp_ms < window.first_ms:
-            window.first_ms = timestamp_ms
-        if window.last_ms is None or timestamp_ms > window.last_ms:
-            window.last_ms = timestamp_ms
         group = self._groups.get(log_group)
         if group is None:
             return  # no filter on this log group: the event still counts as seen
@@ -132,10 +133,55 @@ class Replay:
             if position not in hits:
                 filters[position].publish(event, timestamp_ms, publish, False)
 
+    def add_unmatched(self, timestamps: Sequence[int], log_group: str) -> None:
+        """Publish events of ``log_group`` that match none of its filters' patterns, given by their event times
+        in input order: exactly what ``add`` does with each of them, without testing the patterns."""
+        group = self._groups.get(log_group)
+        with_default = group.with_default if group is not None else ()
+        if not with_default and self.start_ms is None and self.end_ms is None and timestamps:
+            window = self._window
+            window.events += len(timestamps)
+            window.by_log_group[log_group] += len(timestamps)
+            first, last = min(timestamps), max(timestamps)
+            if window.first_ms is None or first < window.first_ms:
+                window.first_ms = first
+            if window.last_ms is None or last > window.last_ms:
+                window.last_ms = last
+            return
+        publish = self.store.publish
+        for timestamp_ms in timestamps:
+            if self._admit(timestamp_ms, log_group) and group is not None:
+                for position in with_default:
+                    group.filters[position].publish(_NO_EVENT, timestamp_ms, publish, False)
+
+    def _admit(self, timestamp_ms: int, log_group: str) -> bool:
+        """Count one event; False when it lies outside the window (it is then only counted as such)."""
+        window = self._window
+        if (self.start_ms is not None and timestamp_ms < self.start_ms) or (
+            self.end_ms is not None and timestamp_ms >= self.end_ms
+        ):
+            window.outside += 1
+            return False
+        window.events += 1
+        window.by_log_group[log_group] += 1
+        if window.first_ms is None or timestamp_ms < window.first_ms:
+            window.first_ms = timestamp_ms
+        if window.last_ms is None or timestamp_ms > window.last_ms:
+            window.last_ms = timestamp_ms
+        return True
+
     def merge(self, other: Replay) -> None:
         """Fold another replay of other events (same filters) into this one, exactly."""
-        self.store.merge(other.store)
-        mine, theirs = self._window, other._window
+        self.merge_part(other.part())
+
+    def part(self) -> ReplayPart:
+        """What this replay holds so far, for ``merge_part`` elsewhere (shared, not copied)."""
+        return ReplayPart(self.store, tuple(f.counters for f in self.filters), self._window)
+
+    def merge_part(self, part: ReplayPart) -> None:
+        """Fold a replay of other events (same filters) into this one, exactly."""
+        self.store.merge(part.store)
+        mine, theirs = self._window, part.window
         for ms in (theirs.first_ms, theirs.last_ms):
             if ms is not None:
                 mine.first_ms = ms if mine.first_ms is None else min(mine.first_ms, ms)
@@ -143,8 +189,8 @@ class Replay:
         mine.events += theirs.events
         mine.outside += theirs.outside
         mine.by_log_group.update(theirs.by_log_group)
-        for compiled, other_compiled in zip(self.filters, other.filters, strict=True):
-            compiled.counters.merge(other_compiled.counters)
+        for compiled, counters in zip(self.filters, part.counters, strict=True):
+            compiled.counters.merge(counters)
 
     def settle_ms(self) -> int:
         """How long after the last event an alarm can still change state without new data."""
@@ -181,6 +227,10 @@ class Replay:
             outside_window=window.outside,
             events_by_log_group=dict(window.by_log_group),
         )
+
+
+# Filters publishing a default for an event that did not match read nothing of it.
+_NO_EVENT = LogEvent("")
 
 
 def _minute_floor(ms: int | None) -> int | None:

@@ -12,6 +12,7 @@ the input's size or compression ratio.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Final
 
 from trailguard.sources.events import SourceEvent, SourceStats
@@ -21,7 +22,15 @@ from trailguard.sources.limits import MAX_DOCUMENT_BYTES
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 from trailguard.sources.records import build_events
 
-__all__ = ["DIGEST_MARKER", "decode_input", "is_digest_name", "is_skipped_name"]
+__all__ = [
+    "DIGEST_MARKER",
+    "OpenedInput",
+    "decode_input",
+    "document_values",
+    "is_digest_name",
+    "is_skipped_name",
+    "open_input",
+]
 
 # CloudTrail names digest files <account>_CloudTrail-Digest_<region>_..., under .../CloudTrail-Digest/.
 DIGEST_MARKER: Final = "CloudTrail-Digest"
@@ -54,6 +63,33 @@ def decode_input(
     how many leading bytes an entry refusing the whole input keeps as its raw text (for inputs that cannot
     be read again, such as standard input).
     """
+    opened = open_input(stream, origin, quarantine, stats=stats, keep_head=keep_head)
+    if opened is None:
+        return
+    values = document_values(opened, origin, quarantine, keep_head=keep_head)
+    del opened  # only the parser may hold the decoded bytes, for as long as it needs them
+    yield from build_events(values, origin, quarantine, require_event_time=require_event_time, stats=stats)
+
+
+@dataclass(slots=True)
+class OpenedInput:
+    """An input whose first bytes are read: ``head`` holds up to ``MAX_DOCUMENT_BYTES + 1`` decoded bytes (all of
+    them when ``whole``), ``reader`` reads the rest."""
+
+    head: bytes
+    reader: InputReader
+
+    @property
+    def whole(self) -> bool:
+        """True when ``head`` is the whole input (it is then parsed as one document)."""
+        return len(self.head) <= MAX_DOCUMENT_BYTES
+
+
+def open_input(
+    stream: Readable, origin: str, quarantine: Quarantine, *, stats: SourceStats | None = None, keep_head: int = 0
+) -> OpenedInput | None:
+    """Start reading one input (counted in ``stats.files_read``); None when it is refused whole (damaged gzip, a
+    gzip bomb or a failing read before any record: quarantined here)."""
     if stats is not None:
         stats.files_read += 1
     reader: InputReader | None = None
@@ -64,14 +100,17 @@ def decode_input(
         raw = reader.opening[:keep_head] if keep_head and reader is not None else None
         reason = QuarantineReason.GZIP_BOMB if isinstance(error, GzipBombError) else QuarantineReason.BAD_GZIP
         quarantine.add(origin, None, reason, raw, str(error))
-        return
+        return None
     except OSError as error:
         quarantine.add(origin, None, QuarantineReason.UNREADABLE, None, f"read failed: {error.strerror or error}")
-        return
-    values: Iterator[Value]
+        return None
+    return OpenedInput(head, reader)
+
+
+def document_values(opened: OpenedInput, origin: str, quarantine: Quarantine, *, keep_head: int = 0) -> Iterator[Value]:
+    """The record candidates of an opened input (``iter_values`` or ``iter_streamed_lines``); takes its head, so
+    that only the parser holds the decoded bytes."""
+    head, opened.head = opened.head, b""
     if len(head) <= MAX_DOCUMENT_BYTES:
-        values = iter_values(head, origin, quarantine, keep_head=keep_head)
-    else:
-        values = iter_streamed_lines(head, reader.read, origin, quarantine, keep_head=keep_head)
-    del head  # only the parser may hold the decoded bytes, for as long as it needs them
-    yield from build_events(values, origin, quarantine, require_event_time=require_event_time, stats=stats)
+        return iter_values(head, origin, quarantine, keep_head=keep_head)
+    return iter_streamed_lines(head, opened.reader.read, origin, quarantine, keep_head=keep_head)

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final, cast
 
 from trailguard.sources.aws import AwsOptions
 from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url, read_logs
 from trailguard.sources.errors import SourceError
 from trailguard.sources.events import InputTotals, SourceEvent, SourceStats
-from trailguard.sources.files import check_path, measure_paths, read_paths
+from trailguard.sources.files import check_path, measure_paths, read_inputs, walk_paths
 from trailguard.sources.quarantine import Quarantine
-from trailguard.sources.s3 import S3_SCHEME, measure_s3, parse_s3_url, read_s3
+from trailguard.sources.s3 import S3_SCHEME, measure_s3, parse_s3_url, read_s3_items
 
-__all__ = ["measure_sources", "read_sources"]
+if TYPE_CHECKING:
+    from trailguard.sources.fastfeed import InputDecoder, SourceItem
+
+__all__ = ["measure_sources", "read_source_items", "read_sources"]
 
 # "name://" where name looks like a URL scheme; Windows drive paths (C:\...) have no "//".
 _SCHEME: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
-_Reader = Callable[[], Iterator[SourceEvent]]
+_Reader = Callable[[], Iterator["SourceItem"]]
 
 
 def read_sources(
@@ -40,30 +43,52 @@ def read_sources(
     group that cannot be read raises ``SourceError`` then. ``aws`` (region, profile, endpoint) applies to
     every AWS source.
     """
+    items = read_source_items(sources, quarantine, aws=aws, require_event_time=require_event_time, stats=stats)
+    return cast("Iterator[SourceEvent]", items)  # decode_input gives SourceEvent only
+
+
+def read_source_items(
+    sources: Sequence[str],
+    quarantine: Quarantine,
+    *,
+    aws: AwsOptions | None = None,
+    require_event_time: bool = True,
+    stats: SourceStats | None = None,
+    decoder: InputDecoder | None = None,
+) -> Iterator[SourceItem]:
+    """``read_sources`` with a ``decoder`` that reads each file and S3 object instead of ``decode_input``
+    (a ``FastReader``'s, which also gives ``QuietEvents``; CloudWatch Logs events are read as they are)."""
     aws = aws or AwsOptions()
-    readers = [_reader(source, quarantine, aws, require_event_time, stats) for source in sources]
+    readers = [_reader(source, quarantine, aws, require_event_time, stats, decoder) for source in sources]
     return _chain(readers)
 
 
-def _chain(readers: list[_Reader]) -> Iterator[SourceEvent]:
+def _chain(readers: list[_Reader]) -> Iterator[SourceItem]:
     for reader in readers:
         yield from reader()
 
 
 def _reader(
-    source: str, quarantine: Quarantine, aws: AwsOptions, require_event_time: bool, stats: SourceStats | None
+    source: str,
+    quarantine: Quarantine,
+    aws: AwsOptions,
+    require_event_time: bool,
+    stats: SourceStats | None,
+    decoder: InputDecoder | None,
 ) -> _Reader:
     kind = _kind(source)
     if kind == "s3":
-        parse_s3_url(source)
         aws.check()
-        return lambda: read_s3(source, quarantine, aws=aws, require_event_time=require_event_time, stats=stats)
+        location = parse_s3_url(source)
+        return lambda: read_s3_items(location, quarantine, aws, require_event_time, stats, None, decoder)
     if kind == "logs":
         parse_logs_url(source)
         aws.check()
         return lambda: read_logs(source, quarantine, aws=aws, require_event_time=require_event_time, stats=stats)
     check_path(source, quarantine)
-    return lambda: read_paths([source], quarantine, require_event_time=require_event_time, stats=stats)
+    return lambda: read_inputs(
+        walk_paths([source]), quarantine, require_event_time=require_event_time, stats=stats, decoder=decoder
+    )
 
 
 def measure_sources(sources: Sequence[str], *, aws: AwsOptions | None = None) -> InputTotals:

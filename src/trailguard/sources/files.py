@@ -20,10 +20,10 @@ import io
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, cast
 
 from trailguard.sources.decode import decode_input, is_digest_name, is_skipped_name
 from trailguard.sources.errors import SourceError
@@ -31,7 +31,19 @@ from trailguard.sources.events import InputTotals, SourceEvent, SourceStats
 from trailguard.sources.inflate import Readable
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 
-__all__ = ["STDIN", "STDIN_ORIGIN", "InputFile", "check_path", "measure_paths", "read_paths", "walk_paths"]
+if TYPE_CHECKING:
+    from trailguard.sources.fastfeed import InputDecoder, SourceItem
+
+__all__ = [
+    "STDIN",
+    "STDIN_ORIGIN",
+    "InputFile",
+    "check_path",
+    "measure_paths",
+    "read_inputs",
+    "read_paths",
+    "walk_paths",
+]
 
 STDIN: Final = "-"
 STDIN_ORIGIN: Final = "<stdin>"
@@ -76,19 +88,27 @@ def read_paths(
     """
     for path in paths:
         check_path(path, quarantine)
-    return _read_checked(paths, quarantine, require_event_time, stats)
+    items = read_inputs(walk_paths(paths), quarantine, require_event_time=require_event_time, stats=stats)
+    return cast("Iterator[SourceEvent]", items)  # decode_input gives SourceEvent only
 
 
-def _read_checked(
-    paths: Sequence[str], quarantine: Quarantine, require_event_time: bool, stats: SourceStats | None
-) -> Iterator[SourceEvent]:
-    for item in walk_paths(paths):
+def read_inputs(
+    items: Iterable[InputFile],
+    quarantine: Quarantine,
+    *,
+    require_event_time: bool = True,
+    stats: SourceStats | None = None,
+    decoder: InputDecoder | None = None,
+) -> Iterator[SourceItem]:
+    """The events of inputs found by ``walk_paths`` (all of them, or a chunk of them), in order. ``decoder``
+    reads each input instead of ``decode_input`` (a ``FastReader``'s, which also gives ``QuietEvents``)."""
+    for item in items:
         if item.skip:
             _skipped(item, stats)
         elif item.error is not None:
             quarantine.add(item.origin, None, QuarantineReason.UNREADABLE, None, item.error)
         else:
-            yield from _events_of(item, quarantine, require_event_time, stats)
+            yield from _events_of(item, quarantine, require_event_time, stats, decoder or decode_input)
 
 
 def _skipped(item: InputFile, stats: SourceStats | None) -> None:
@@ -101,10 +121,14 @@ def _skipped(item: InputFile, stats: SourceStats | None) -> None:
 
 
 def _events_of(
-    item: InputFile, quarantine: Quarantine, require_event_time: bool, stats: SourceStats | None
-) -> Iterator[SourceEvent]:
+    item: InputFile,
+    quarantine: Quarantine,
+    require_event_time: bool,
+    stats: SourceStats | None,
+    decoder: InputDecoder,
+) -> Iterator[SourceItem]:
     if item.path is None:
-        yield from decode_input(
+        yield from decoder(
             _stdin_bytes(),
             item.origin,
             quarantine,
@@ -122,7 +146,7 @@ def _events_of(
         _skipped(stream, stats)
         return
     with stream:
-        yield from decode_input(stream, item.origin, quarantine, require_event_time=require_event_time, stats=stats)
+        yield from decoder(stream, item.origin, quarantine, require_event_time=require_event_time, stats=stats)
 
 
 def _open_folder_file(item: InputFile, quarantine: Quarantine) -> BinaryIO | InputFile:

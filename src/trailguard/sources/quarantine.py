@@ -15,9 +15,12 @@ import orjson
 
 from trailguard.sources.limits import MAX_DOCUMENT_BYTES, MAX_QUARANTINE_LINES_PER_INPUT
 
-__all__ = ["Quarantine", "QuarantineEntry", "QuarantineError", "QuarantineReason"]
+__all__ = ["Quarantine", "QuarantineEntry", "QuarantineError", "QuarantineReason", "QuarantineSpool"]
 
 _MIB = 2**20
+
+# Marks, in a part's quarantine file, where an input first had entries left unwritten (see ``absorb``).
+_UNWRITTEN_MARK = "unwrittenFromHere"
 
 # The report only needs enough of the raw input to recognise it; the full text goes to the file.
 _PREVIEW_CHARS = 300
@@ -65,6 +68,19 @@ class QuarantineEntry:
         return f"{text}: {self.detail}" if self.detail else text
 
 
+@dataclass(frozen=True, slots=True)
+class QuarantineSpool:
+    """What a quarantine of part of a run set aside, for ``Quarantine.absorb`` into the run's own: its counts,
+    the entries it kept in memory, and the lines it wrote (``content``), with a marker line where an input first
+    had entries left unwritten."""
+
+    count: int
+    by_reason: dict[str, int]
+    entries: list[QuarantineEntry]
+    unwritten: dict[str, int]
+    content: bytes
+
+
 class Quarantine:
     """Collects bad input. Nothing is ever dropped silently: every entry is counted (``count``,
     ``by_reason``); the first ``keep`` entries stay in memory for the report (``entries``); and when
@@ -82,12 +98,21 @@ class Quarantine:
 
     File lines: ``{"origin", "position", "reason", "detail", "raw"}``; raw bytes that are not UTF-8 are
     written as ``"raw_base64"`` instead of ``"raw"``.
+
+    A run split into parts gives each part a quarantine with ``spool=True`` and ``absorb``s their ``spool()``s into
+    its own in input order: the file, the counts and the entries kept are those of the same run in one part.
     """
 
     def __init__(
-        self, path: Path | None = None, *, keep: int = 1000, max_lines_per_input: int = MAX_QUARANTINE_LINES_PER_INPUT
+        self,
+        path: Path | None = None,
+        *,
+        keep: int = 1000,
+        max_lines_per_input: int = MAX_QUARANTINE_LINES_PER_INPUT,
+        spool: bool = False,
     ) -> None:
         self.path = path
+        self._spool = spool
         self.count = 0
         self.by_reason: Counter[str] = Counter()
         self.entries: list[QuarantineEntry] = []
@@ -134,6 +159,8 @@ class Quarantine:
         if self.path is None:
             return
         if self._lines[origin] >= self._max_lines:
+            if self._spool and origin not in self._unwritten:
+                self._write(orjson.dumps({"origin": origin, _UNWRITTEN_MARK: True}) + b"\n")
             self._unwritten[origin] += 1
             return
         self._lines[origin] += 1
@@ -161,11 +188,40 @@ class Quarantine:
             raise QuarantineError(f"cannot write the quarantine file {self.path}: {error.strerror or error}") from None
         self.identity = (status.st_dev, status.st_ino)
 
+    def spool(self) -> QuarantineSpool:
+        """Close a part's quarantine (``spool=True``) and give what it holds, for ``absorb``."""
+        self._unwritten_reported = True  # the run's own quarantine reports them
+        self.close()
+        content = self.path.read_bytes() if self.path is not None and self._lines else b""
+        return QuarantineSpool(self.count, dict(self.by_reason), self.entries, dict(self._unwritten), content)
+
+    def absorb(self, spool: QuarantineSpool) -> None:
+        """Add what a part of the run set aside (parts in input order): as if its entries had been added here."""
+        self.count += spool.count
+        self.by_reason.update(spool.by_reason)
+        self.entries.extend(spool.entries[: max(self._keep - len(self.entries), 0)])
+        if self.path is None:
+            return  # nothing is written, nor counted as unwritten
+        for line in spool.content.splitlines(keepends=True):
+            fields = orjson.loads(line)
+            origin = fields["origin"]
+            if _UNWRITTEN_MARK in fields:
+                self._unwritten[origin] += 0  # from here on this input has entries left unwritten
+            elif self._lines[origin] >= self._max_lines:
+                self._unwritten[origin] += 1
+            else:
+                self._lines[origin] += 1
+                self._write(line)
+        for origin, count in spool.unwritten.items():
+            self._unwritten[origin] += count
+
     def close(self) -> None:
         """Write the line for each origin that had entries left unwritten, and close the file."""
         pending, self._unwritten_reported = (not self._unwritten_reported), True
         try:
             for origin, count in self._unwritten.items() if pending else ():
+                if not count:
+                    continue
                 detail = (
                     f"{count:,} more entries from this input were counted but not written "
                     f"(at most {self._max_lines:,} are written per input)"

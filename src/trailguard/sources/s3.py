@@ -11,9 +11,9 @@ missing path); an object that cannot be fetched is quarantined and the run goes 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from trailguard.sources.aws import AwsOptions, aws_error_text
 from trailguard.sources.decode import decode_input, is_skipped_name
@@ -21,7 +21,20 @@ from trailguard.sources.errors import SourceError
 from trailguard.sources.events import InputTotals, SourceEvent, SourceStats
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 
-__all__ = ["S3_SCHEME", "S3Location", "S3Object", "list_objects", "measure_s3", "parse_s3_url", "read_s3"]
+if TYPE_CHECKING:
+    from trailguard.sources.fastfeed import InputDecoder, SourceItem
+
+__all__ = [
+    "S3_SCHEME",
+    "S3Location",
+    "S3Object",
+    "list_objects",
+    "measure_s3",
+    "parse_s3_url",
+    "read_objects",
+    "read_s3",
+    "read_s3_items",
+]
 
 S3_SCHEME: Final = "s3://"
 
@@ -65,29 +78,58 @@ def read_s3(
     called when iteration starts (listing errors then raise ``SourceError``). ``page_size``: see
     ``list_objects``."""
     location = parse_s3_url(source)
-    return _read(location, quarantine, aws or AwsOptions(), require_event_time, stats, page_size)
+    items = read_s3_items(location, quarantine, aws or AwsOptions(), require_event_time, stats, page_size, None)
+    return cast("Iterator[SourceEvent]", items)  # decode_input gives SourceEvent only
 
 
-def _read(
+def read_s3_items(
     location: S3Location,
     quarantine: Quarantine,
     aws: AwsOptions,
     require_event_time: bool,
     stats: SourceStats | None,
     page_size: int | None,
-) -> Iterator[SourceEvent]:
+    decoder: InputDecoder | None,
+) -> Iterator[SourceItem]:
+    """``read_s3`` with a ``decoder`` (see ``read_objects``)."""
     client = aws.client("s3")
-    for item in list_objects(client, location, page_size=page_size):
+    objects = list_objects(client, location, page_size=page_size)
+    yield from read_objects(
+        client,
+        location.bucket,
+        objects,
+        quarantine,
+        require_event_time=require_event_time,
+        stats=stats,
+        decoder=decoder,
+    )
+
+
+def read_objects(
+    client: Any,
+    bucket: str,
+    objects: Iterable[S3Object],
+    quarantine: Quarantine,
+    *,
+    require_event_time: bool = True,
+    stats: SourceStats | None = None,
+    decoder: InputDecoder | None = None,
+) -> Iterator[SourceItem]:
+    """The events of listed objects of ``bucket`` (all of them, or a chunk of them), in the order given.
+    ``decoder`` reads each object instead of ``decode_input`` (a ``FastReader``'s, which also gives
+    ``QuietEvents``)."""
+    decode = decoder or decode_input
+    for item in objects:
         if item.skip:
             if stats is not None:
                 stats.files_skipped += 1
             continue
-        origin = f"{S3_SCHEME}{location.bucket}/{item.key}"
-        body = _open(client, location.bucket, item.key, origin, quarantine)
+        origin = f"{S3_SCHEME}{bucket}/{item.key}"
+        body = _open(client, bucket, item.key, origin, quarantine)
         if body is None:
             continue
         try:
-            yield from decode_input(
+            yield from decode(
                 _OSErrorBody(body), origin, quarantine, require_event_time=require_event_time, stats=stats
             )
         finally:
