@@ -281,13 +281,15 @@ def _feed(
     ray_address: str | None,
 ) -> RunOutcome:
     executor = None
+    workers = jobs if jobs is not None else usable_cores()
     if use_ray:
         try:
-            from trailguard.scale.ray_run import ray_executor
+            from trailguard.scale.ray_run import connect, ray_executor
         except ImportError:
             fail("--ray needs Ray: pip install 'trailguard[ray]'")
+        cluster_cpus = connect(ray_address)
+        workers = jobs if jobs is not None else cluster_cpus
         executor = ray_executor(ray_address)
-    workers = jobs if jobs is not None else usable_cores()
     if not show:
         return run_replay(
             plan, sources, quarantine, aws, stats, make_replay=make_replay, jobs=workers, executor=executor

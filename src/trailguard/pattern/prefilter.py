@@ -335,12 +335,18 @@ def _filings(condition: Condition, popularity: Counter[KeyPath]) -> list[_Filing
             filings.extend(found)
         return filings
     best: list[_Filing] | None = None
-    best_rank = (0, 0)
+    best_rank: tuple[bool, int, int] = (False, 0, 0)
     for part in condition.parts:
         found = _filings(part, popularity)
         if found is None:
             continue
-        rank = (min(popularity[keys] for keys, _, _ in found), -sum(len(texts) for _, texts, _ in found))
+        # Texts to look up first (a probe without texts files every event whose value is not a string), then
+        # popular paths, then fewer texts.
+        rank = (
+            all(texts for _, texts, _ in found),
+            min(popularity[keys] for keys, _, _ in found),
+            -sum(len(texts) for _, texts, _ in found),
+        )
         if best is None or rank > best_rank:
             best, best_rank = found, rank
     if best is None:

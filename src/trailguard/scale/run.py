@@ -42,7 +42,8 @@ from trailguard.sources.dispatch import read_source_items
 from trailguard.sources.fastfeed import FastReader, InputDecoder
 from trailguard.sources.files import STDIN, InputFile, read_inputs, walk_paths
 from trailguard.sources.quarantine import QuarantineSpool
-from trailguard.sources.s3 import S3_SCHEME, S3Object, list_objects, parse_s3_url, read_objects
+from trailguard.sources.s3 import S3_SCHEME, S3Object, parse_s3_url, read_objects
+from trailguard.sources.s3_layout import list_objects_by_prefix
 
 __all__ = [
     "Chunk",
@@ -143,7 +144,7 @@ def plan_chunks(
     list_s3: Callable[[Any, Any], list[S3Object]] | None = None,
 ) -> list[Chunk]:
     """Every source as chunks, in reading order: folders walked, S3 prefixes listed (``list_s3(client,
-    location)``, ``list_objects`` by default), standard input and CloudWatch Logs left whole."""
+    location)``, ``list_objects_by_prefix`` by default), standard input and CloudWatch Logs left whole."""
     chunks: list[Chunk] = []
     for source, group in sources:
         if source == STDIN or source.startswith(LOGS_SCHEME):
@@ -168,7 +169,7 @@ def plan_chunks(
 
 
 def _list_all(client: Any, location: Any) -> list[S3Object]:
-    return list_objects(client, location)
+    return list_objects_by_prefix(client, location)
 
 
 # ---------------------------------------------------------------- a chunk's task
@@ -176,12 +177,13 @@ def _list_all(client: Any, location: Any) -> list[S3Object]:
 
 @dataclass(frozen=True, slots=True)
 class TaskContext:
-    """What every task of a run shares: the plan, AWS options, where quarantine spools go (None: the run keeps
-    no quarantine file), and the run's quarantine file identity (so that a task never reads it as input)."""
+    """What every task of a run shares: the plan, AWS options, whether the run keeps a quarantine file (tasks
+    then spool their entries to a temporary file and send its lines back), and the run's quarantine file
+    identity (so that a task never reads it as input)."""
 
     plan: ReplayPlan
     aws: AwsOptions
-    spool_folder: str | None
+    keeps_quarantine_file: bool
     quarantine_identity: tuple[int, int] | None
 
 
@@ -193,12 +195,17 @@ _READERS: dict[tuple[tuple[str, ...], tuple[str, ...], bool], FastReader | None]
 def run_chunk(context: TaskContext, chunk: Chunk) -> ChunkResult:
     """Read one chunk into replays of its own: the task a worker process or a Ray task runs."""
     started_cpu, started_wall = time.process_time(), time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="trailguard-chunk-") as folder:
+        spool_path = Path(folder) / "quarantine.jsonl" if context.keeps_quarantine_file else None
+        quarantine = Quarantine(spool_path, spool=True)
+        quarantine.identity = context.quarantine_identity
+        return _read_chunk(context, chunk, quarantine, started_cpu, started_wall)
+
+
+def _read_chunk(
+    context: TaskContext, chunk: Chunk, quarantine: Quarantine, started_cpu: float, started_wall: float
+) -> ChunkResult:
     plan = context.plan
-    spool_path = None
-    if context.spool_folder is not None:
-        spool_path = Path(context.spool_folder) / f"chunk-{chunk.index:06d}.jsonl"
-    quarantine = Quarantine(spool_path, spool=True)
-    quarantine.identity = context.quarantine_identity
     stats = SourceStats()
     feeder = _feeder(plan, collect_evidence=plan.evidence)
     decoder = _decoder(plan, chunk.log_group)
@@ -299,9 +306,8 @@ def run_replay(
         # One chunk (or none) to farm out: a worker process would only add its start-up.
         alone = _sequential(plan, sources, quarantine, aws, stats, make_replay, progress)
         return RunOutcome(alone, jobs=1, chunks=len(chunks))
-    with tempfile.TemporaryDirectory(prefix="trailguard-spool-") as spool_folder:
-        context = TaskContext(plan, aws, spool_folder if quarantine.path is not None else None, quarantine.identity)
-        results = _run_chunks(context, chunks, jobs, executor, stats, progress)
+    context = TaskContext(plan, aws, quarantine.path is not None, quarantine.identity)
+    results = _run_chunks(context, chunks, jobs, executor, stats, progress)
     replays: dict[PartitionKey, Replay] = {}
     merged_stats = SourceStats()
     for result in results:
