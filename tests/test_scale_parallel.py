@@ -1,0 +1,258 @@
+"""Replays split into chunks give exactly what one sequential replay gives: ``replay --jobs 2`` against ``--jobs 1``
+(metrics, alarms, report, quarantine file, warnings), partitions by account and region, the dimension-value limit
+(which makes the replay run again in one process), quarantine spools merged in order; S3 prefixes listed by
+CloudTrail's key layout; and Ray in local mode against moto's S3."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from trailguard.cli.config_file import read_config
+from trailguard.scale import ReplayPlan, run_replay
+from trailguard.scale.run import MIN_CHUNK_INPUTS
+from trailguard.sources import AwsOptions, Quarantine, SourceStats
+from trailguard.sources.s3 import list_objects, parse_s3_url
+from trailguard.sources.s3_layout import list_objects_by_prefix
+
+ACCOUNTS = ("111122223333", "444455556666")
+REGIONS = ("us-east-1", "eu-west-1")
+
+DIMENSIONS_CONFIG = """
+metricFilters:
+  - filterName: PerEvent
+    filterPattern: '{ $.eventVersion = "1.08" }'
+    metricTransformations: [{metricName: PerEvent, metricNamespace: T, metricValue: "1",
+      dimensions: {Id: "$.eventID"}}]
+  - filterName: Console
+    filterPattern: '{ $.eventName = ConsoleLogin }'
+    metricTransformations: [{metricName: Console, metricNamespace: T, metricValue: "1", defaultValue: 0}]
+alarms:
+  - AlarmName: Console
+    Namespace: T
+    MetricName: Console
+    Statistic: Sum
+    Period: 60
+    EvaluationPeriods: 1
+    Threshold: 1
+    ComparisonOperator: GreaterThanOrEqualToThreshold
+"""
+
+
+def record(index: int, minute: int) -> dict[str, Any]:
+    name = ("ConsoleLogin", "GetObject", "Decrypt", "CreateTrail", "PutBucketAcl")[index % 5]
+    record: dict[str, Any] = {
+        "eventVersion": "1.08",
+        "eventTime": f"2026-01-01T{minute // 60:02d}:{minute % 60:02d}:{index % 60:02d}Z",
+        "eventName": name,
+        "eventSource": "signin.amazonaws.com" if name == "ConsoleLogin" else "s3.amazonaws.com",
+        "eventID": f"id-{index}",
+        "recipientAccountId": ACCOUNTS[index % 2],
+        "awsRegion": REGIONS[(index // 2) % 2],
+        "userIdentity": {"type": "Root" if index % 7 == 0 else "IAMUser"},
+    }
+    if name == "ConsoleLogin" and index % 3 == 0:
+        record["errorMessage"] = "Failed authentication"
+    if index % 11 == 0:
+        record["errorCode"] = "AccessDenied"
+        record["sourceIPAddress"] = "10.0.0.1"
+    return record
+
+
+def write_archive(folder: Path, files: int = 3 * MIN_CHUNK_INPUTS // 2 + 20, per_file: int = 6) -> list[Path]:
+    """CloudTrail-like files under folder, laid out as CloudTrail delivers them, with some bad input among them."""
+    written = []
+    index = 0
+    for number in range(files):
+        account, region = ACCOUNTS[number % 2], REGIONS[(number // 2) % 2]
+        day = folder / "AWSLogs" / account / "CloudTrail" / region / "2026" / "01" / "01"
+        day.mkdir(parents=True, exist_ok=True)
+        items = []
+        for _ in range(per_file):
+            items.append(record(index, (number * 7) % 55))
+            index += 1
+        if number % 37 == 5:
+            items.append({"eventName": "NoTime"})  # quarantined: no eventTime
+        path = day / f"{account}_CloudTrail_{region}_20260101T0000Z_{number:05d}.json.gz"
+        path.write_bytes(gzip.compress(json.dumps({"Records": items}, separators=(",", ":")).encode(), mtime=0))
+        written.append(path)
+    bad = folder / "AWSLogs" / "bad"
+    bad.mkdir(parents=True)
+    (bad / "broken.json.gz").write_bytes(gzip.compress(b'{"Records":[')[:-6])
+    (bad / "zeros.jsonl").write_bytes(b"0\n" * 10_050)  # more entries than a quarantine writes for one input
+    (bad / "digest_CloudTrail-Digest_x.json.gz").write_bytes(b"{}")
+    (bad / ".hidden").write_bytes(b"{}")
+    return written
+
+
+def trailguard(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "trailguard", *args], capture_output=True, timeout=300, check=False, cwd=cwd, env=env
+    )
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("archive")
+    write_archive(folder)
+    (folder / "dimensions.yaml").write_text(DIMENSIONS_CONFIG)
+    return folder
+
+
+def run_both(archive: Path, tmp_path: Path, *args: str) -> list[tuple[bytes, bytes, bytes]]:
+    outcomes = []
+    for jobs in ("1", "2"):
+        quarantine = tmp_path / f"quarantine-{jobs}.jsonl"
+        result = trailguard(
+            "replay", *args, "--quarantine", str(quarantine), "--no-progress", "--jobs", jobs, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr.decode()
+        # The report names its quarantine file; everything else must be the same.
+        stdout = result.stdout.replace(str(quarantine).encode(), b"QUARANTINE")
+        outcomes.append((stdout, quarantine.read_bytes() if quarantine.exists() else b"", result.stderr))
+    return outcomes
+
+
+@pytest.mark.parametrize("output", ["json", "text"])
+def test_jobs_2_equals_jobs_1(archive: Path, tmp_path: Path, output: str) -> None:
+    logs = archive / "AWSLogs"
+    # The zeros file is read twice (it is also named on its own): its quarantine lines are capped across chunks.
+    sources = (str(logs), str(logs / "bad" / "zeros.jsonl"))
+    one, two = run_both(archive, tmp_path, *sources, "--cis", "all", "--output", output)
+    assert one == two
+    if output == "json":
+        document = json.loads(one[0])
+        assert document["input"]["events"] == 6 * (3 * MIN_CHUNK_INPUTS // 2 + 20)
+        assert document["input"]["quarantineNotWritten"] > 0
+        assert any(alarm["transitions"] for alarm in document["alarms"])
+    last = json.loads(one[1].splitlines()[-1])
+    assert last["reason"] == "entries not written"
+
+
+def test_dimension_limit_makes_the_replay_run_again_in_one_process(archive: Path, tmp_path: Path) -> None:
+    one, two = run_both(
+        archive, tmp_path, str(archive / "AWSLogs"), "--config", str(archive / "dimensions.yaml"), "--output", "json"
+    )
+    assert one[:2] == two[:2]
+    assert b"run again in one process" in two[2]
+    document = json.loads(one[0])
+    [per_event, _] = document["filters"]
+    assert per_event["disabledAt"] is not None and per_event["afterDisabled"] > 0
+
+
+def test_partitions_by_account_and_region(archive: Path, tmp_path: Path) -> None:
+    one, two = run_both(
+        archive, tmp_path, str(archive / "AWSLogs"), "--cis", "all", "--by-account", "--by-region", "--output", "json"
+    )
+    assert one == two
+    document = json.loads(one[0])
+    keys = [(p["partition"]["account"], p["partition"]["region"]) for p in document["partitions"]]
+    assert keys == sorted((account, region) for account in ACCOUNTS for region in REGIONS)
+    total = sum(p["replay"]["input"]["eventsInWindow"] for p in document["partitions"])
+    assert total == document["partitions"][0]["replay"]["input"]["events"]
+
+
+def test_quarantine_spools_merge_in_order(tmp_path: Path) -> None:
+    whole = Quarantine(tmp_path / "whole.jsonl", max_lines_per_input=2)
+    merged = Quarantine(tmp_path / "merged.jsonl", max_lines_per_input=2)
+    parts = [[("a", 1), ("b", 1), ("a", 2), ("a", 3)], [("c", 1), ("a", 4), ("c", 2), ("c", 3), ("c", 4)]]
+    for number, part in enumerate(parts):
+        spool = Quarantine(tmp_path / f"part-{number}.jsonl", max_lines_per_input=2, spool=True)
+        for origin, position in part:
+            whole.add(origin, position, "not valid JSON", b"x", "detail")
+            spool.add(origin, position, "not valid JSON", b"x", "detail")
+        merged.absorb(spool.spool())
+    whole.close()
+    merged.close()
+    assert (tmp_path / "merged.jsonl").read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+    assert (merged.count, merged.by_reason, merged.entries, merged.unwritten) == (
+        whole.count,
+        whole.by_reason,
+        whole.entries,
+        whole.unwritten,
+    )
+
+
+# ---------------------------------------------------------------- S3 and Ray
+
+
+def upload(client: Any, bucket: str, folder: Path) -> None:
+    client.create_bucket(Bucket=bucket)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix != ".yaml":
+            client.put_object(Bucket=bucket, Key=path.relative_to(folder).as_posix(), Body=path.read_bytes())
+    client.put_object(Bucket=bucket, Key="AWSLogs/111122223333/CloudTrail/", Body=b"")  # a console-made folder
+
+
+def test_listing_by_key_layout_equals_one_listing(aws_environment: str, archive: Path) -> None:
+    client = boto3.client("s3", endpoint_url=aws_environment, region_name="us-east-1")
+    bucket = f"layout-{uuid.uuid4().hex[:12]}"
+    upload(client, bucket, archive)
+    for prefix in ("AWSLogs/", "AWSLogs/1111", "AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/01/", ""):
+        location = parse_s3_url(f"s3://{bucket}/{prefix}")
+        assert list_objects_by_prefix(client, location, threads=4, max_depth=3) == list_objects(client, location)
+
+
+def replay_s3(
+    bucket: str, aws: AwsOptions, tmp_path: Path, name: str, executor: Any = None, jobs: int = 1
+) -> tuple[Any, ...]:
+    config = read_config(str(tmp_path / "dimensions.yaml"))
+    plan = ReplayPlan(tuple(config.metric_filters), tuple(config.alarms), region="us-east-1", account_id="1")
+    stats = SourceStats()
+    path = tmp_path / f"{name}.jsonl"
+    with Quarantine(path) as quarantine:
+        outcome = run_replay(
+            plan,
+            [(f"s3://{bucket}/AWSLogs/", config.metric_filters[0].log_group_name)],
+            quarantine,
+            aws,
+            stats,
+            make_replay=plan.new_replay,
+            jobs=jobs,
+            executor=executor,
+        )
+    engine = outcome.replays[()]
+    result = engine.finish()
+    transitions = [
+        [(t.old_state, t.new_state, t.at_ms, t.reason) for t in a.evaluator.transitions] for a in result.alarms
+    ]
+    return (
+        engine.store.to_dict(),
+        [f.counters.as_dict() for f in engine.filters],
+        (result.events, result.first_event_ms, result.last_event_ms),
+        (stats.files_read, stats.files_skipped, stats.bytes_read, stats.events),
+        transitions,
+        path.read_bytes(),
+        outcome.chunks,
+    )
+
+
+def test_ray_local_mode_equals_a_local_replay(aws_environment: str, archive: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    from trailguard.scale.ray_run import connect, ray_executor
+
+    client = boto3.client("s3", endpoint_url=aws_environment, region_name="us-east-1")
+    bucket = f"ray-{uuid.uuid4().hex[:12]}"
+    upload(client, bucket, archive)
+    (tmp_path / "dimensions.yaml").write_text(DIMENSIONS_CONFIG.replace('dimensions: {Id: "$.eventID"}', ""))
+    aws = AwsOptions(region="us-east-1", endpoint_url=aws_environment)
+    local = replay_s3(bucket, aws, tmp_path, "local")
+    assert connect(num_cpus=2) == 2
+    try:
+        on_ray = replay_s3(bucket, aws, tmp_path, "ray", executor=ray_executor(), jobs=2)
+    finally:
+        import ray
+
+        ray.shutdown()
+    assert on_ray[:-1] == local[:-1]
+    assert on_ray[-1] >= 2  # chunks
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"  # what reached the tasks through their environment
