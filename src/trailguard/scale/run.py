@@ -301,6 +301,8 @@ def run_replay(
     if jobs <= 1 and executor is None:
         return RunOutcome(_sequential(plan, sources, quarantine, aws, stats, make_replay, progress))
     workers = jobs if executor is None else max(jobs, 1)
+    # Every source string is checked before anything is listed or read, as a sequential run checks them.
+    read_source_items([source for source, _ in sources], quarantine, aws=aws)
     chunks = plan_chunks(sources, aws, workers, list_s3)
     if executor is None and sum(1 for chunk in chunks if chunk.source is None) <= 1:
         # One chunk (or none) to farm out: a worker process would only add its start-up.
