@@ -296,7 +296,8 @@ def _is_exact(text: str) -> bool:
 
 
 def _cost(condition: Condition) -> int:
-    """Rough cost of evaluating a condition, to try the cheap ones first: an exact-text lookup is cheapest."""
+    """Rough cost of evaluating a condition, to try the cheap ones first: an exact-text lookup is cheapest, a
+    wildcard or regex test costs more (which part rejects the most events depends on the data)."""
     if isinstance(condition, Probe):
         return 1 + 4 * len(condition.tests) + len(condition.keys) - (condition.kind is ProbeKind.SHOWS)
     return sum(_cost(part) for part in condition.parts) + 1

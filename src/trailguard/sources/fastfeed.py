@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import attrgetter
 from typing import Any, Final, Protocol, Union
 
@@ -74,7 +75,7 @@ _MAX_INT_DIGITS: Final = 4300
 # The full path checks the density of objects and arrays from this size on; such documents stay there.
 _DENSITY_CHECKED_FROM: Final = 8 * 2**20
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-_COMMA: Final = ord(",")
+_RECORDS_MEASURED_TOGETHER: Final = 4
 _JSON_SPACE: Final = b" \t\n\r"
 _LEADING_SPACE: Final = re.compile(rb"[ \t\n\r]*")
 _DIGITS: Final = b"0123456789"
@@ -202,8 +203,25 @@ class _Shape:
 
         return walk
 
+    def column(self, root: _Node, path: Sequence[str]) -> Callable[[list[Any]], list[Any]]:
+        """A reader of the values at ``path`` in a list of decoded records (as ``reader``, for all at once)."""
+        read = self.reader(root, path)
+        if isinstance(read, attrgetter):
+            return lambda records: list(map(read, records))
+        if len(path) == 2 and not root.whole and not root.children[path[0]].whole:
+            outer_type, attributes = self._types[id(root.children[path[0]])]
+            get_outer = attrgetter(self._types[id(root)][1][path[0]])
+            get_inner = attrgetter(attributes[path[1]])
+
+            def nested(records: list[Any]) -> list[Any]:
+                return [get_inner(child) if type(child) is outer_type else _UNSET for child in map(get_outer, records)]
+
+            return nested
+        return lambda records: list(map(read, records))
+
 
 Reader = Callable[[Any], Any]
+Column = Callable[[list[Any]], list[Any]]
 Test = Callable[[Any], bool]
 
 
@@ -282,22 +300,25 @@ def _any_of(tests: list[Test]) -> Test:
 _NOT_FILED: Final[Any] = object()
 _UNSET_TYPE: Final = type(msgspec.UNSET)
 _TEXT_OR_UNSET: Final = frozenset({str, _UNSET_TYPE})
+_TEXT: Final = {str}
 
 Select = Callable[[list[Any]], list[int]]
 
 
-def _compile_prefilter(prefilter: Prefilter, reader: Callable[[tuple[str, ...]], Reader]) -> Select:
+def _compile_prefilter(
+    prefilter: Prefilter, reader: Callable[[tuple[str, ...]], Reader], column: Callable[[tuple[str, ...]], Column]
+) -> Select:
     """``Prefilter.may_match`` over a list of decoded records, a field at a time: the positions of the candidates,
     ascending."""
-    indexes: list[tuple[Reader, dict[str, Test | None]]] = []
+    indexes: list[tuple[Column, dict[str, Test | None]]] = []
     for index in prefilter.indexes:
         table = {
             text: (_any_of([_compile_condition(c, reader) for c in conditions]) if conditions else None)
             for text, conditions in index.table.items()
         }
-        indexes.append((reader(index.keys), table))
+        indexes.append((column(index.keys), table))
     guards = [
-        (reader(guard.keys), _any_of([_compile_condition(c, reader) for c in guard.conditions]))
+        (column(guard.keys), _any_of([_compile_condition(c, reader) for c in guard.conditions]))
         for guard in prefilter.guards
     ]
     others = _any_of([_compile_condition(condition, reader) for condition in prefilter.others])
@@ -306,7 +327,7 @@ def _compile_prefilter(prefilter: Prefilter, reader: Callable[[tuple[str, ...]],
     def select(records: list[Any]) -> list[int]:
         chosen: set[int] = set()
         for read, table in indexes:
-            values = list(map(read, records))
+            values = read(records)
             if set(map(type, values)) <= _TEXT_OR_UNSET:
                 filed = [position for position, value in enumerate(values) if value in table]
             else:  # a value that is not a string makes its record a candidate outright
@@ -321,7 +342,7 @@ def _compile_prefilter(prefilter: Prefilter, reader: Callable[[tuple[str, ...]],
                 if test is None or test(records[position]):
                     chosen.add(position)
         for read, test in guards:
-            for position, value in enumerate(map(read, records)):
+            for position, value in enumerate(read(records)):
                 if value is not _UNSET and position not in chosen and test(records[position]):
                     chosen.add(position)
         if check_others:
@@ -357,11 +378,13 @@ class FastReader:
             msgspec.defstruct("_RawRecords", [("Records", list[msgspec.Raw])], gc=False)
         )
         self._raw_list = msgspec.json.Decoder(list[msgspec.Raw])
-        self._event_time = shape.reader(root, (_EVENT_TIME,))
-        self._partition = [shape.reader(root, (name,)) for name in self.partition_fields]
+        self._event_times = shape.column(root, (_EVENT_TIME,))
+        self._partition = [shape.column(root, (name,)) for name in self.partition_fields]
         self._select: Select | None = None
         if prefilter is not None:
-            self._select = _compile_prefilter(prefilter, lambda keys: shape.reader(root, keys))
+            self._select = _compile_prefilter(
+                prefilter, lambda keys: shape.reader(root, keys), lambda keys: shape.column(root, keys)
+            )
         self._times: dict[str, int] = {}
 
     def decode_input(
@@ -416,21 +439,20 @@ class FastReader:
         times = self._times
         if len(times) > _MAX_TIMES_CACHED:
             times.clear()
-        read_time = self._event_time
-        timestamps: list[int] = []
-        for record in records:
-            text = read_time(record)
-            if type(text) is not str:
-                return None  # missing or not a text: the full path quarantines the record
-            ms = times.get(text)
-            if ms is None:
-                found = parse_event_time(text)
-                if found is None:
-                    return None
-                ms = times[text] = found
-            timestamps.append(ms)
-        partition = self._partition
-        keys = [tuple(_text_of(read(record)) for read in partition) for record in records] if partition else None
+        texts = self._event_times(records)
+        if texts and set(map(type, texts)) != _TEXT:
+            return None  # missing or not a text: the full path quarantines the record
+        timestamps: list[int] = list(map(times.get, texts))  # type: ignore[arg-type]  # None until parsed
+        if None in timestamps:
+            for position, text in enumerate(texts):
+                if timestamps[position] is None:
+                    found = parse_event_time(text)
+                    if found is None:
+                        return None
+                    timestamps[position] = times[text] = found
+        keys: list[tuple[str | None, ...]] | None = None
+        if self._partition:
+            keys = list(zip(*(map(_text_of, read(records)) for read in self._partition), strict=True))
         chosen: Sequence[int] = range(len(records)) if self._select is None else self._select(records)
         if not chosen:
             return [QuietEvents(timestamps, keys)]
@@ -468,33 +490,35 @@ def _is_utf8(body: bytes) -> bool:
 def _texts_fit(body: bytes, raws: list[msgspec.Raw], start: int, enveloped: bool) -> bool:
     """Whether every record's text is short enough, shallow enough and free of over-long integers (see the
     module docstring)."""
-    longest = 0
-    for raw in raws:
-        size = len(raw)
-        if size > longest:
-            longest = size
+    sizes = list(map(len, raws))
+    longest = max(sizes, default=0)
     if longest > MAX_RECORD_TEXT:
         return False
     if longest > _MAX_INT_DIGITS and _has_digit_run(body, _MAX_INT_DIGITS + 1):
         return False
     if longest <= MAX_MESSAGE_DEPTH:
         return True  # too short to hold that many brackets
-    offsets = _record_offsets(body, raws, start, enveloped)
-    count = body.count
-    if offsets is not None:
-        for offset, raw in zip(offsets, raws, strict=True):
-            end = offset + len(raw)
-            if count(b"{", offset, end) + count(b"[", offset, end) > MAX_MESSAGE_DEPTH:
+    offsets = _record_offsets(body, sizes, start, enveloped)
+    if offsets is None:
+        return all(_brackets(bytes(raw), 0, len(raw)) <= MAX_MESSAGE_DEPTH for raw in raws)
+    # Records are measured a few at a time, and one by one only where a few together hold that many brackets:
+    # a count costs as much per byte either way, and far less per call.
+    for first in range(0, len(sizes), _RECORDS_MEASURED_TOGETHER):
+        last = min(first + _RECORDS_MEASURED_TOGETHER, len(sizes)) - 1
+        if _brackets(body, offsets[first], offsets[last] + sizes[last]) <= MAX_MESSAGE_DEPTH:
+            continue
+        for position in range(first, last + 1):
+            if _brackets(body, offsets[position], offsets[position] + sizes[position]) > MAX_MESSAGE_DEPTH:
                 return False
-        return True
-    for raw in raws:
-        text = bytes(raw)
-        if text.count(b"{") + text.count(b"[") > MAX_MESSAGE_DEPTH:
-            return False
     return True
 
 
-def _record_offsets(body: bytes, raws: list[msgspec.Raw], start: int, enveloped: bool) -> list[int] | None:
+def _brackets(text: bytes, start: int, end: int) -> int:
+    """Opening brackets in ``text[start:end]``, inside strings too: a bound on how deep a value there nests."""
+    return text.count(b"{", start, end) + text.count(b"[", start, end)
+
+
+def _record_offsets(body: bytes, sizes: list[int], start: int, enveloped: bool) -> list[int] | None:
     """Where each record's text starts in ``body`` when the document is laid out as CloudTrail writes it (no
     whitespace in the records array), so that records are measured in place; None otherwise (they are then
     copied out to be measured).
@@ -510,17 +534,11 @@ def _record_offsets(body: bytes, raws: list[msgspec.Raw], start: int, enveloped:
     while end and body[end - 1] in _JSON_SPACE:
         end -= 1
     first = start + len(opening)
-    inner = sum(len(raw) for raw in raws) + max(len(raws) - 1, 0)
+    inner = sum(sizes) + max(len(sizes) - 1, 0)
     if body[start:first] != opening or first + inner + len(closing) != end or body[first + inner : end] != closing:
         return None
-    offsets: list[int] = []
-    position = first
-    for raw in raws:
-        if position > first and body[position - 1] != _COMMA:
-            return None
-        offsets.append(position)
-        position += len(raw) + 1
-    return offsets
+    # With no byte to spare, one comma lies between each two records: each starts after the last one's comma.
+    return list(accumulate((size + 1 for size in sizes[:-1]), initial=first)) if sizes else []
 
 
 def _has_digit_run(body: bytes, length: int) -> bool:
