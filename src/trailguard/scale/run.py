@@ -106,7 +106,8 @@ class ChunkResult:
     evidence: list[EvidenceEvent]
     cpu_seconds: float
     wall_seconds: float
-    worker: int
+    worker: int  # the process id of the worker that read it
+    peak_rss: int  # that worker's peak resident memory so far, in bytes (0 where the system does not say)
 
 
 def chunk_inputs(
@@ -228,7 +229,17 @@ def _read_chunk(
         time.process_time() - started_cpu,
         time.perf_counter() - started_wall,
         os.getpid(),
+        _peak_rss(),
     )
+
+
+def _peak_rss() -> int:
+    try:
+        import resource
+    except ImportError:  # not on a POSIX system
+        return 0
+    # Linux counts kilobytes (macOS bytes; trailguard's benchmarks run on Linux).
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _decoder(plan: ReplayPlan, log_group: str) -> InputDecoder | None:

@@ -446,10 +446,13 @@ class FastReader:
         if None in timestamps:
             for position, text in enumerate(texts):
                 if timestamps[position] is None:
-                    found = parse_event_time(text)
+                    found = times.get(text)
                     if found is None:
-                        return None
-                    timestamps[position] = times[text] = found
+                        found = parse_event_time(text)
+                        if found is None:
+                            return None
+                        times[text] = found
+                    timestamps[position] = found
         keys: list[tuple[str | None, ...]] | None = None
         if self._partition:
             keys = list(zip(*(map(_text_of, read(records)) for read in self._partition), strict=True))
