@@ -256,3 +256,48 @@ def test_ray_local_mode_equals_a_local_replay(aws_environment: str, archive: Pat
     assert on_ray[:-1] == local[:-1]
     assert on_ray[-1] >= 2  # chunks
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"  # what reached the tasks through their environment
+
+
+NOTIFY_CONFIG = """
+metricFilters:
+  - filterName: Failures
+    filterPattern: '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'
+    metricTransformations: [{metricName: Failures, metricNamespace: T, metricValue: "1"}]
+alarms:
+  - AlarmName: Failures
+    MetricName: Failures
+    Namespace: T
+    Statistic: Sum
+    Period: 60
+    EvaluationPeriods: 1
+    Threshold: 1
+    ComparisonOperator: GreaterThanOrEqualToThreshold
+    AlarmActions: [arn:aws:sns:us-east-1:123456789012:alerts]
+topics:
+  - Name: alerts
+    Subscriptions:
+      - {Protocol: file, Endpoint: alerts.jsonl}
+"""
+
+
+def test_notifications_with_their_context_are_the_same_with_jobs(archive: Path, tmp_path: Path) -> None:
+    delivered = []
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"jobs-{jobs}"
+        folder.mkdir()
+        (folder / "monitors.yaml").write_text(NOTIFY_CONFIG)
+        result = trailguard(
+            "replay",
+            str(archive / "AWSLogs"),
+            "--config",
+            "monitors.yaml",
+            "--notify",
+            "--jobs",
+            jobs,
+            "--no-progress",
+            cwd=folder,
+        )
+        assert result.returncode == 0, result.stderr.decode()
+        delivered.append([json.loads(line) for line in (folder / "alerts.jsonl").read_text().splitlines()])
+    assert delivered[0] == delivered[1]
+    assert delivered[0] and all(envelope["trailguard"]["eventNames"] for envelope in delivered[0])

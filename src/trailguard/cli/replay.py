@@ -205,13 +205,12 @@ def replay(
     summary = InputSummary(sources, stats, quarantine, quarantine_path)
     if partition_by:
         _print_partitions(outcome.replays, make_replay, partition_by, summary, output_format)
-    else:
-        engine = outcome.replays.get(()) or make_replay()
-        result = engine.finish()
-        _print(result, summary, output_format)
-    problem = nothing_usable(summary)
-    if problem is not None:
-        fail(problem)
+        _fail_if_nothing_usable(summary)
+        return
+    engine = outcome.replays.get(()) or make_replay()  # none when nothing was read: alarms still evaluate
+    result = engine.finish()
+    _print(result, summary, output_format)
+    _fail_if_nothing_usable(summary)
     if notify:
         evidence = engine.evidence if isinstance(engine, EvidenceReplay) else None
         sys.exit(
@@ -225,6 +224,12 @@ def replay(
                 profile=profile,
             )
         )
+
+
+def _fail_if_nothing_usable(summary: InputSummary) -> None:
+    problem = nothing_usable(summary)
+    if problem is not None:
+        fail(problem)
 
 
 def _logs_group(source: str) -> str | None:
