@@ -1,15 +1,20 @@
 """Replays split into chunks give exactly what one sequential replay gives: ``replay --jobs 2`` against ``--jobs 1``
 (metrics, alarms, report, quarantine file, warnings), partitions by account and region, the dimension-value limit
-(which makes the replay run again in one process), quarantine spools merged in order; S3 prefixes listed by
-CloudTrail's key layout; and Ray in local mode against moto's S3."""
+(which makes the replay run again in one process), quarantine spools merged in order; Ctrl-C and a worker killed
+mid-chunk end the run at once, with a clear status and no process left; S3 prefixes listed by CloudTrail's key
+layout; and Ray in local mode against moto's S3."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -180,6 +185,114 @@ def test_quarantine_spools_merge_in_order(tmp_path: Path) -> None:
         whole.entries,
         whole.unwritten,
     )
+
+
+# ---------------------------------------------------------------- interruptions
+
+
+def session_processes(session: int) -> list[int]:
+    """The live (not zombie) processes of a session."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if fields[0] != "Z" and int(fields[3]) == session:
+            found.append(int(entry.name))
+    return found
+
+
+def reading(pid: int, path: Path) -> bool:
+    try:
+        return any(os.readlink(fd) == str(path) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+
+
+def replay_with_a_stalled_worker(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
+    """A ``--jobs 2`` replay (in a session of its own) of three FIFOs, each a chunk of its own: a worker reads the
+    first, which gets the start of a document and nothing more, the other waits for a writer to the second, and
+    the third waits its turn (a worker that went on to it would wait for ever). The replay, the process id of
+    the first FIFO's reader and the writing end of that FIFO."""
+    fifos = [tmp_path / f"stalled-{number}.json" for number in range(3)]
+    for fifo in fifos:
+        os.mkfifo(fifo)
+    command = ["replay", *map(str, fifos), "--cis", "all", "--jobs", "2", "--no-progress"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trailguard", *command, "--quarantine", str(tmp_path / "quarantine.jsonl")],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while True:  # opening the writing end without blocking succeeds once a reader has the FIFO open
+        try:
+            writer = os.open(fifos[0], os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as error:
+            assert error.errno == errno.ENXIO
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.05)
+    os.write(writer, b'{"Records":[')
+    while True:
+        readers = [pid for pid in session_processes(process.pid) if reading(pid, fifos[0])]
+        if readers:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    [worker] = readers
+    assert worker != process.pid
+    return process, worker, writer
+
+
+def end_session(process: subprocess.Popen[str], writer: int) -> None:
+    """Close the FIFO's writing end and, if the replay is still running (a failed test), end its session."""
+    os.close(writer)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def assert_session_ends(session: int) -> None:
+    deadline = time.monotonic() + 60
+    while left := session_processes(session):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(session, signal.SIGKILL)
+            pytest.fail(f"processes of the replay still running: {left}")
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc")
+def test_ctrl_c_during_jobs_exits_130_with_no_worker_left(tmp_path: Path) -> None:
+    process, _, writer = replay_with_a_stalled_worker(tmp_path)
+    try:
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: every process of the group gets it
+        out, err = process.communicate(timeout=60)
+    finally:
+        end_session(process, writer)
+    assert process.returncode == 130
+    assert (out, err) == ("", "")  # workers ignore it: no traceback of theirs
+    assert_session_ends(process.pid)  # the workers were ended, not left to go on to the next chunk
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc")
+def test_a_worker_killed_mid_chunk_is_a_clear_error(tmp_path: Path) -> None:
+    process, worker, writer = replay_with_a_stalled_worker(tmp_path)
+    try:
+        os.kill(worker, signal.SIGKILL)  # as the kernel's out-of-memory killer does
+        out, err = process.communicate(timeout=60)
+    finally:
+        end_session(process, writer)
+    assert process.returncode == 2
+    assert out == ""
+    assert err.startswith("error: a worker process ended without finishing its chunk") and "Traceback" not in err
+    assert_session_ends(process.pid)
 
 
 # ---------------------------------------------------------------- S3 and Ray

@@ -38,7 +38,7 @@ from trailguard.model import Configuration
 from trailguard.notify.evidence import EvidenceReplay
 from trailguard.scale import ReplayPlan, RunOutcome, run_replay
 from trailguard.scale.feed import PartitionKey
-from trailguard.scale.run import usable_cores
+from trailguard.scale.run import WorkerLostError, usable_cores
 from trailguard.sources import (
     AwsOptions,
     Quarantine,
@@ -197,7 +197,7 @@ def replay(
             outcome = _feed(
                 plan, make_replay, source_groups, quarantine, aws, stats, show_progress, jobs, use_ray, ray_address
             )
-    except (SourceError, QuarantineError) as error:
+    except (SourceError, QuarantineError, WorkerLostError) as error:
         fail(str(error))
     print_warnings(stats)
     if outcome.rerun is not None:

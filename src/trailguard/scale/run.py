@@ -20,12 +20,15 @@ Alarms are evaluated by the caller, once, after the merge (``Replay.finish``).
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,6 +52,7 @@ __all__ = [
     "Chunk",
     "ChunkResult",
     "RunOutcome",
+    "WorkerLostError",
     "chunk_inputs",
     "merge_stats",
     "run_chunk",
@@ -391,15 +395,56 @@ def _run_chunks(
         mp_context = multiprocessing.get_context(method)
         if method == "forkserver":
             mp_context.set_forkserver_preload(["trailguard.scale.run"])
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context) as pool:
-            futures: list[Future[ChunkResult]] = [pool.submit(run_chunk, context, chunk) for chunk in remote]
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context, initializer=_ignore_interrupts)
+        try:
+            futures = [pool.submit(run_chunk, context, chunk) for chunk in remote]
             for future in futures:
-                future.add_done_callback(lambda f: done(f.result()) if f.exception() is None else None)
+                future.add_done_callback(partial(_deliver, done))
             for chunk in local:
                 done(run_chunk(context, chunk))
             for future in futures:
                 future.result()  # raises a worker's exception here
+        except BrokenProcessPool:
+            _stop_workers(pool)
+            raise WorkerLostError(
+                "a worker process ended without finishing its chunk (killed: out of memory, or by a signal); "
+                "run again with fewer --jobs, or --jobs 1"
+            ) from None
+        except BaseException:
+            # Ctrl-C or a worker's error: the other chunks are of no use now, and waiting for the running ones
+            # (the executor's own shutdown) could take minutes.
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
     return [results[chunk.index] for chunk in chunks]
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process of a ``jobs`` run ended without a result: the run cannot be completed."""
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: only the driver reports it (and stops the workers).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _deliver(done: Callable[[ChunkResult], None], future: Future[ChunkResult]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        done(future.result())
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the worker processes now, not when their chunks are done, and cancel the chunks not started."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    else:
+        # The executor's table of its workers (private, but what 3.14's method ends); emptied by shutdown.
+        processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()
+    # The executor's thread sees its workers gone, fails what was pending and ends: joined here.
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _merge(
