@@ -1,11 +1,13 @@
-"""Replays at scale: the fast exact feed on one core (``feed``), every core of a machine (``local``), and a Ray
-cluster (``ray_run``), all giving exactly the results of the plain sequential replay.
+"""Replays at scale: the fast exact feed on one core, every core of a machine, and a Ray cluster, all giving
+exactly the results of the plain sequential replay.
 
     from trailguard.scale import ReplayPlan, run_replay
 
 The sources layer reads (``trailguard.sources.fastfeed``), the engine aggregates (``Replay``); this package
-decides which reader each input gets, splits inputs into chunks, runs chunks in worker processes or Ray tasks,
-and merges their exact aggregates, quarantine entries and counts back in input order (``merge``).
+decides which reader each input gets and feeds the replays (``feed``), holds what every task of a run needs
+(``plan``), splits inputs into chunks, runs them in worker processes and merges their exact aggregates,
+quarantine entries and counts back in input order (``run``), and runs the same chunks as Ray tasks
+(``ray_run``, imported only for ``replay --ray``).
 """
 
 from trailguard.scale.feed import Feeder, fast_reader_for
