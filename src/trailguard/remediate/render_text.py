@@ -134,8 +134,11 @@ def render_result_text(
     plan = result.plan
     lines = [_header(plan, "applied" if result.failed is None else "stopped at a failure"), ""]
     applied = result.applied
-    lines.append(f"Applied ({len(applied)}):")
-    lines += _commands(applied, plan, marker="done: ") if applied else ["  (none)"]
+    if applied or result.failed is not None:
+        lines.append(f"Applied ({len(applied)}):")
+        lines += _commands(applied, plan, marker="done: ") if applied else ["  (none)"]
+    else:
+        lines.append("Nothing to change: every control the plan could serve already works.")
     if result.failed is not None:
         lines += ["", "Failed (the run stopped here):"]
         lines += _commands([result.failed], plan, marker="FAILED: ")
