@@ -27,7 +27,9 @@ from trailguard.remediate import (
 from trailguard.remediate.planner import with_evidence
 from trailguard.remediate.values import ACCOUNT_ID, Text, Unbound, Var, resolve, text
 
-NARROWED = '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.sourceIPAddress = 1.2.3.4) }'
+NARROWED = (
+    '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") && ($.sourceIPAddress = 1.2.3.4) }'
+)
 BASE = "CIS-4.6-ConsoleAuthenticationFailures"
 NOTIFY = "email:security@example.com"  # the subscriber aws_builders' accounts have
 NO_MONITORING = AccountSpec(monitors=(MonitorSpec(filter=False, alarm=False),), topic=False, subscriptions=())
@@ -150,7 +152,9 @@ def test_a_trail_without_cloudwatch_logs_is_attached_only_with_integrate_trail()
     assert update["CloudWatchLogsLogGroupArn"] == (
         "arn:aws:logs:us-east-1:123456789012:log-group:CloudTrail/DefaultLogGroup:*"
     )
-    assert update["CloudWatchLogsRoleArn"] == "arn:aws:iam::123456789012:role/CloudTrailToCloudWatchLogs-management-events"
+    assert (
+        update["CloudWatchLogsRoleArn"] == "arn:aws:iam::123456789012:role/CloudTrailToCloudWatchLogs-management-events"
+    )
     trust = json.loads(resolve(plan.actions[1].parameters["AssumeRolePolicyDocument"], plan.bindings))
     assert trust["Statement"][0]["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
     delivery = json.loads(resolve(plan.actions[2].parameters["PolicyDocument"], plan.bindings))
@@ -185,7 +189,9 @@ def test_trails_trailguard_does_not_change_block_the_control(spec: AccountSpec, 
     plan = plan_for(spec)
     (blocker,) = plan.blockers
     assert words in blocker.reason and not blocker.stops_apply
-    assert not [a for a in plan.actions if a.operation in ("PutMetricFilter", "PutMetricAlarm") and a.status == "planned"]
+    assert not [
+        a for a in plan.actions if a.operation in ("PutMetricFilter", "PutMetricAlarm") and a.status == "planned"
+    ]
 
 
 def test_incomplete_evidence_blocks_instead_of_guessing() -> None:
@@ -272,7 +278,10 @@ def test_the_catalogs_plan_has_every_control_and_leaves_the_account_to_variables
     alarm = plan.actions[-1]
     with pytest.raises(Unbound):
         resolve(dict(alarm.parameters), plan.bindings)
-    concrete = resolve(dict(alarm.parameters), {**plan.bindings, "AccountId": "111122223333", "Region": "eu-west-1", "Partition": "aws"})
+    concrete = resolve(
+        dict(alarm.parameters),
+        {**plan.bindings, "AccountId": "111122223333", "Region": "eu-west-1", "Partition": "aws"},
+    )
     assert concrete["AlarmActions"] == ["arn:aws:sns:eu-west-1:111122223333:cis-alarms"]
     document = plan.to_json()
     assert document["actions"][-1]["parameters"]["AlarmActions"] == [
