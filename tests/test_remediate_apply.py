@@ -109,7 +109,7 @@ def test_an_account_without_monitoring_is_planned_applied_audited_and_left_alone
 @pytest.mark.usefixtures("aws_environment")
 def test_all_fifteen_controls_in_one_run(moto_server: str) -> None:
     account = build_account(moto_server, NO_MONITORING)
-    first, after = apply_twice(account, request("all"))
+    _, after = apply_twice(account, request("all"))
     assert sum(1 for key in after if key.startswith("filter ")) == 15
     assert sum(1 for key in after if key.startswith("alarm ")) == 15
     assert sum(1 for key in after if key.startswith("topic ")) == 1

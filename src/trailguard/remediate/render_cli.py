@@ -189,7 +189,7 @@ def render_script(plan: Plan) -> str:
         "Partition" in used and "Partition" not in plan.bindings
     ):
         lines += [
-            'CALLER_ARN="$(aws sts get-caller-identity --query Arn --output text)"',
+            'CALLER_ARN="$(aws sts get-caller-identity --region "$REGION" --query Arn --output text)"',
             'ACCOUNT_ID="$(echo "$CALLER_ARN" | cut -d: -f5)"',
             'PARTITION="$(echo "$CALLER_ARN" | cut -d: -f2)"',
         ]

@@ -141,11 +141,13 @@ def _resource(action: Action, values: _Intrinsics) -> dict[str, Any] | None:
         properties = {"RoleName": p["RoleName"], "PolicyName": p["PolicyName"], "PolicyDocument": p["PolicyDocument"]}
     else:
         return None
-    return {
-        "Type": resource_type,
-        "Properties": values.value(properties),
-        "Metadata": {"trailguard": {"why": action.why, "controls": list(action.controls)}},
-    }
+    rendered: dict[str, Any] = {"Type": resource_type}
+    if kind == "CreateLogGroup":
+        # The trail's events are kept if the stack is deleted or the log group replaced.
+        rendered.update(DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+    rendered["Properties"] = values.value(properties)
+    rendered["Metadata"] = {"trailguard": {"why": action.why, "controls": list(action.controls)}}
+    return rendered
 
 
 def render_cloudformation(plan: Plan) -> str:
