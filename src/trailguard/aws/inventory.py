@@ -44,7 +44,6 @@ from trailguard.aws.permissions import (
     DESCRIBE_METRIC_FILTERS,
     DESCRIBE_TRAILS,
     GET_EVENT_SELECTORS,
-    GET_ROLE,
     GET_TOPIC_ATTRIBUTES,
     GET_TRAIL_STATUS,
     LIST_SUBSCRIPTIONS_BY_TOPIC,
@@ -67,7 +66,7 @@ from trailguard.aws.snapshot import (
 )
 from trailguard.model.common import parse_arn
 
-__all__ = ["DEFAULT_WORKERS", "collect_inventory", "read_resources", "read_role", "relevant_topic_arns"]
+__all__ = ["DEFAULT_WORKERS", "collect_inventory", "read_resources", "relevant_topic_arns"]
 
 #: Threads reading at once. AWS's read APIs allow several requests per second per region and account;
 #: the adaptive retry mode slows a client down if one is throttled.
@@ -156,19 +155,6 @@ def read_resources(
         alarms = run._alarms_at(sorted(set(alarm_places)))
         topic_records = tuple(run._all([partial(run._topic, arn) for arn in sorted(set(topics))]))
     return groups, alarms, topic_records
-
-
-def read_role(session: AwsSession, role_name: str) -> dict[str, Any] | None:
-    """``iam:GetRole``'s ``Role`` (its ``AssumeRolePolicyDocument`` decoded), or ``None`` when there is no such
-    role. Any other failure raises :class:`AwsError`."""
-    try:
-        response = session.read(GET_ROLE, RoleName=role_name)
-    except AwsError as error:
-        if error.code == "NoSuchEntity":
-            return None
-        raise
-    role: dict[str, Any] = plain_response(response.get("Role") or {})
-    return role
 
 
 def relevant_topic_arns(

@@ -487,6 +487,10 @@ class _EvidencePlanner:
                 )
             )
         else:
+            if role_name not in self.roles:
+                self.out.note(
+                    f"role {role_name} could not be read (iam:GetRole): CreateRole fails if it exists already"
+                )
             why = f"CloudTrail needs a role it can assume to write trail {trail.name}'s events to {ref.name}"
             action, role_value = create_role(place, role_name, role_logical, why, controls)
             self.out.add(action)

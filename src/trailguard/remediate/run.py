@@ -15,15 +15,16 @@ from typing import Any
 
 from trailguard.audit.findings import audit_document
 from trailguard.aws.errors import AwsError
-from trailguard.aws.inventory import collect_inventory, read_resources, read_role
+from trailguard.aws.inventory import collect_inventory, read_resources
+from trailguard.aws.permissions import GET_ROLE
 from trailguard.aws.session import AwsSession
-from trailguard.aws.snapshot import Snapshot
+from trailguard.aws.snapshot import Snapshot, plain_response
 from trailguard.remediate.apply import ROLE_PROPAGATION_DELAYS, ApplyResult, apply_plan, refusals
 from trailguard.remediate.plan import Plan
 from trailguard.remediate.planner import Evidence, evidence_needed, plan_from_evidence, with_evidence
 from trailguard.remediate.request import RemediationRequest
 
-__all__ = ["RunResult", "plan_account", "read_evidence", "remediate", "unresolved_controls"]
+__all__ = ["RunResult", "plan_account", "read_evidence", "read_role", "remediate", "unresolved_controls"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,19 @@ def read_evidence(
             if error.fatal:
                 raise
     return Evidence(with_evidence(snapshot, groups, alarms, topics), roles), snapshot
+
+
+def read_role(session: AwsSession, role_name: str) -> dict[str, Any] | None:
+    """``iam:GetRole``'s ``Role`` (its ``AssumeRolePolicyDocument`` decoded), or ``None`` when there is no such
+    role; any other failure raises :class:`AwsError`."""
+    try:
+        response = session.read(GET_ROLE, RoleName=role_name)
+    except AwsError as error:
+        if error.code == "NoSuchEntity":
+            return None
+        raise
+    role: dict[str, Any] = plain_response(response.get("Role") or {})
+    return role
 
 
 def plan_account(
