@@ -19,7 +19,9 @@ import click
 
 from trailguard import __version__
 from trailguard.cli.audit import audit
+from trailguard.cli.export import export
 from trailguard.cli.monitors import monitors
+from trailguard.cli.remediate import remediate
 from trailguard.cli.replay import replay
 from trailguard.cli.test_pattern import test_pattern
 
@@ -61,6 +63,8 @@ cli.add_command(test_pattern)
 cli.add_command(replay)
 cli.add_command(monitors)
 cli.add_command(audit)
+cli.add_command(remediate)
+cli.add_command(export)
 
 
 def main() -> None:
