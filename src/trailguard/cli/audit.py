@@ -80,8 +80,10 @@ def audit(
         fail("give --region or --all-regions, not both")
     # Imported here: boto3 and the audit take a moment to import, and other commands never need them.
     from trailguard.audit.findings import audit_document
-    from trailguard.aws import AwsError, AwsOptions, AwsSession, SnapshotError, collect_inventory, load_snapshot
-    from trailguard.aws import save_snapshot as write_snapshot
+
+    # The snapshot module needs no boto3; the AWS session does (imported only to read an account).
+    from trailguard.aws.snapshot import SnapshotError, load_snapshot
+    from trailguard.aws.snapshot import save_snapshot as write_snapshot
 
     if snapshot_in is not None:
         try:
@@ -89,6 +91,8 @@ def audit(
         except (OSError, SnapshotError) as error:
             fail(f"cannot read the snapshot {snapshot_in}: {error}")
     else:
+        from trailguard.aws import AwsError, AwsOptions, AwsSession, collect_inventory
+
         try:
             session = AwsSession(
                 AwsOptions(
