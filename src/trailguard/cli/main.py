@@ -19,8 +19,10 @@ import click
 
 from trailguard import __version__
 from trailguard.cli.audit import audit
+from trailguard.cli.live_state import alarms, history, outbox
 from trailguard.cli.monitors import monitors
 from trailguard.cli.replay import replay
+from trailguard.cli.run import run
 from trailguard.cli.test_pattern import test_pattern
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "cli", "main"]
@@ -61,6 +63,10 @@ cli.add_command(test_pattern)
 cli.add_command(replay)
 cli.add_command(monitors)
 cli.add_command(audit)
+cli.add_command(run)
+cli.add_command(alarms)
+cli.add_command(history)
+cli.add_command(outbox)
 
 
 def main() -> None:

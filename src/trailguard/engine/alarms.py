@@ -154,9 +154,7 @@ class AlarmSnapshot:
             "idleFixedPoint": self.idle_fixed_point,
         }
         if with_history:
-            data["history"] = [
-                [h.timestamp_ms, h.item_type, h.summary, h.data, h.alarm_type] for h in self.history
-            ]
+            data["history"] = [[h.timestamp_ms, h.item_type, h.summary, h.data, h.alarm_type] for h in self.history]
         return data
 
     @classmethod
@@ -164,8 +162,10 @@ class AlarmSnapshot:
         """Read :meth:`to_json_dict`'s form; ``history`` (when given) replaces the one in ``data``."""
         name = str(data["alarmName"])
         if history is None:
-            history = [HistoryItem(name, int(t), str(kind), str(summary), str(text), str(alarm_type))
-                       for t, kind, summary, text, alarm_type in data.get("history", ())]
+            history = [
+                HistoryItem(name, int(t), str(kind), str(summary), str(text), str(alarm_type))
+                for t, kind, summary, text, alarm_type in data.get("history", ())
+            ]
         last = data["lastEvaluatedMs"]
         return cls(
             alarm_name=name,

@@ -48,7 +48,9 @@ class MinuteEvidence:
         self.tracked_values = tracked_values
         self.unsummarised = 0
 
-    def add(self, series: SeriesKey, minute_ms: int, record: dict[str, Any], timestamp_ms: int) -> ContextBuilder | None:
+    def add(
+        self, series: SeriesKey, minute_ms: int, record: dict[str, Any], timestamp_ms: int
+    ) -> ContextBuilder | None:
         """Fold one record into its (series, minute); returns that minute's builder (None: over ``max_minutes``)."""
         minutes = self._minutes.setdefault(series, {})
         builder = minutes.get(minute_ms)
@@ -64,6 +66,10 @@ class MinuteEvidence:
             self._minute_count += 1
         builder.add(record, timestamp_ms)
         return builder
+
+    def builder(self, series: SeriesKey, minute_ms: int) -> ContextBuilder | None:
+        """The builder of one (series, minute), if any record landed there."""
+        return self._minutes.get(series, {}).get(minute_ms)
 
     def put(self, series: SeriesKey, minute_ms: int, builder: ContextBuilder) -> None:
         """Set the builder of one (series, minute), as read back from a state file."""
