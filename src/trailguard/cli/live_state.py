@@ -13,7 +13,14 @@ import click
 
 from trailguard.cli.options import fail
 from trailguard.cli.output import write_stdout
-from trailguard.live import STATE_FILE_NAME, LiveStateError, default_state_dir, open_read_only
+from trailguard.live import (
+    STATE_FILE_NAME,
+    ClockError,
+    LiveStateError,
+    clock_from_environment,
+    default_state_dir,
+    open_read_only,
+)
 from trailguard.notify import Outbox, OutboxError
 from trailguard.notify.outbox import STATES
 
@@ -158,7 +165,12 @@ def outbox(
     if not path.is_file():
         fail(f"no state file at {path} (has trailguard run used this state folder?)")
     try:
-        with Outbox(path) as box:
+        # Rows put back are due "now" on the clock of the run that delivers them (the test hook's, in tests).
+        clock = clock_from_environment()
+    except ClockError as error:
+        fail(str(error))
+    try:
+        with Outbox(path, clock=clock.now_ms) as box:
             if retry_id is not None:
                 entry = box.get(retry_id)
                 if entry is None:

@@ -262,6 +262,8 @@ class LiveRunner:
                 self.metrics.transitions.labels(name, str(transition.new_state)).inc()
         if self.metrics is not None:
             self.metrics.last_evaluation.set(now / 1000)
+            if self.newest_event_ms is not None:
+                self.metrics.lag.set((now - self.newest_event_ms) / 1000)
         if changes:
             self._publish_alarm_states()
         return True

@@ -251,7 +251,16 @@ class FolderFollower:
         monotonic_now = time.monotonic()
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
-        candidates = dict.fromkeys(dirty, True)  # path -> whether a notification named it
+        candidates: dict[str, bool] = {}  # path -> whether a notification named it
+        for path in dirty:
+            if os.path.isdir(path):
+                # A new folder: what was written into it before it was watched is found only by walking it.
+                if self._relative(os.path.join(path, "x")) is not None:
+                    for item in walk_paths([path]):
+                        if item.path is not None and not item.skip and item.error is None:
+                            candidates.setdefault(item.path, False)
+            else:
+                candidates[path] = True
         if monotonic_now >= self._next_rescan or (self.polling and monotonic_now >= self._next_poll):
             for item in walk_paths([self.folder]):
                 if item.path is not None and not item.skip and item.error is None:
