@@ -70,7 +70,11 @@ def failed_login(at_ms: int, ip: str = "203.0.113.42", user: str = "alice") -> d
 
 
 def other_event(at_ms: int) -> dict[str, Any]:
-    return {"eventTime": iso(at_ms).replace(".000Z", "Z"), "eventName": "DescribeInstances", "sourceIPAddress": "10.0.0.1"}
+    return {
+        "eventTime": iso(at_ms).replace(".000Z", "Z"),
+        "eventName": "DescribeInstances",
+        "sourceIPAddress": "10.0.0.1",
+    }
 
 
 def drop(folder: Path, name: str, records: list[dict[str, Any]]) -> Path:
@@ -197,7 +201,9 @@ class StateLook:
         return {state: count for state, count in self.query("SELECT state, COUNT(*) FROM outbox GROUP BY state")}
 
 
-def wait_for(condition: Callable[[], bool], what: str, *, timeout: float = 60.0, process: RunProcess | None = None) -> None:
+def wait_for(
+    condition: Callable[[], bool], what: str, *, timeout: float = 60.0, process: RunProcess | None = None
+) -> None:
     """Wait (real time) until ``condition`` holds; a process that died meanwhile is started again when given."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -95,6 +95,12 @@ class LiveStateError(Exception):
     """The state file cannot be used: unreadable, read-only, full, or written by a newer trailguard."""
 
 
+def _is_storage_error(error: sqlite3.Error) -> bool:
+    """A failure of the disk or file rather than of the statement: full, read-only, I/O error."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY)
+
+
 def series_text(series: SeriesKey) -> str:
     return json.dumps([series.namespace, series.name, [list(pair) for pair in series.dimensions], series.unit])
 
@@ -158,7 +164,8 @@ class LiveState:
         except sqlite3.Error as error:
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            raise LiveStateError(f"cannot write the state file {self.path}: {error}") from None
+            hint = " (is the disk full, or the state folder read-only?)" if _is_storage_error(error) else ""
+            raise LiveStateError(f"cannot write the state file {self.path}: {error}{hint}") from None
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")

@@ -56,6 +56,7 @@ __all__ = [
 #: The most events one batch holds: a larger input is read and committed in parts of this size.
 MAX_BATCH_EVENTS: Final = 5000
 
+_FIRST_RESCAN_SECONDS: Final = 2.0
 _log = logging.getLogger("trailguard.sources.follow")
 
 
@@ -180,6 +181,7 @@ class FolderFollower:
         self._dirty: set[str] = set()
         self._dirty_lock = threading.Lock()
         self._next_rescan = 0.0
+        self._walks = 0
         self._next_poll = 0.0
         self._reader: PartReader | None = None
         self._stop = threading.Event()
@@ -265,7 +267,13 @@ class FolderFollower:
             for item in walk_paths([self.folder]):
                 if item.path is not None and not item.skip and item.error is None:
                     candidates.setdefault(item.path, False)
-            self._next_rescan = monotonic_now + self._rescan_seconds
+            # The watcher starts watching some time after it is started: the first walk is repeated soon, so
+            # that a file written in between waits seconds, not a whole rescan interval.
+            first = self._walks == 0 and self._watcher is not None
+            self._walks += 1
+            self._next_rescan = monotonic_now + (
+                min(_FIRST_RESCAN_SECONDS, self._rescan_seconds) if first else self._rescan_seconds
+            )
             self._next_poll = monotonic_now + self._poll_seconds
         for relative, when in list(self._settling.items()):
             if monotonic_now >= when:
