@@ -23,10 +23,9 @@ from conftest import HttpSink, SmtpInbox, free_port
 from live_support import (
     MINUTE,
     T0,
-    TOPIC_ARN,
+    ClockFile,
     RunProcess,
     StateLook,
-    ClockFile,
     config_text,
     drop,
     environment,
@@ -121,7 +120,19 @@ def test_prometheus_metrics_are_served_and_the_state_commands_show_the_run(
     http_server.status = 400  # refused for good: the notification goes to the dead-letter list at once
     watched, state, cfg, clock = setup(tmp_path, f"{{Protocol: http, Endpoint: '{http_server.url}'}}", ok_actions=False)
     port = free_port()
-    run = run_process(tmp_path, watched, state, cfg, clock, "--metrics-port", str(port), "--log-format", "json")
+    run = run_process(
+        tmp_path,
+        watched,
+        state,
+        cfg,
+        clock,
+        "--metrics-port",
+        str(port),
+        "--log-format",
+        "json",
+        "--health-every",
+        "30",
+    )
     run.start()
     look = StateLook(state)
     wait_for(lambda: look.last_evaluated(ALARM) == T0, "the first evaluation", process=run)
@@ -164,7 +175,10 @@ def test_prometheus_metrics_are_served_and_the_state_commands_show_the_run(
     assert not_dead.returncode == 1 and "is delivered, not a dead letter" in not_dead.stdout
     assert run.stop(signal.SIGINT) == 130
     lines = [json.loads(line) for line in run.log_text().splitlines()]
-    assert {line["message"] for line in lines} >= {"started", "alarm state changed", "stopped"}
+    assert {line["message"] for line in lines} >= {"started", "alarm state changed", "health", "stopped"}
+    health = next(line for line in lines if line["message"] == "health")
+    assert health["lag_seconds"] == 56.0 and health["alarms_in_alarm"] == 1 and "events_per_second" in health
+    assert health["outbox_pending"] + health["outbox_dead"] == 1
     quarantine = [json.loads(line) for line in (state / "quarantine.jsonl").read_text().splitlines()]
     assert [q["reason"] for q in quarantine] == ["record has no eventTime", "record is not a JSON object"]
 
@@ -194,7 +208,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> 
                 failed_login(minute_start + 1_000 + 2_000 * i, ip=f"192.0.2.{step}") for i in range(counts[step])
             ]
             for part in range(2):
-                drop(watched, f"{step:02d}/{part}.json", records[part::2] + [other_event(minute_start + part)])
+                drop(watched, f"{step:02d}/{part}.json", [*records[part::2], other_event(minute_start + part)])
                 files += 1
                 if killer.random() < kill_probability:
                     time.sleep(killer.uniform(0, 0.3))
@@ -344,3 +358,42 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path: Path) -> None:
     second = trailguard("run", str(watched), "--config", str(cfg), "--state", str(state), cwd=tmp_path, env=env)
     assert second.returncode == 2 and "is in use by another trailguard run" in second.stderr
     assert first.stop() == 0
+
+
+def test_records_arriving_on_standard_input_are_monitored_until_stopped(tmp_path: Path) -> None:
+    _, state, cfg, clock = setup(
+        tmp_path, f"{{Protocol: file, Endpoint: '{tmp_path / 'alerts.jsonl'}'}}", ok_actions=False
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trailguard", "run", "-", "--config", str(cfg), "--state", str(state)],
+        cwd=tmp_path,
+        env=environment(**clock.environment),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    look = StateLook(state)
+    try:
+        assert process.stdin is not None
+        for i in range(4):
+            process.stdin.write((json.dumps(failed_login(T0 + i)) + "\n").encode())
+        process.stdin.write(b"{broken\n")
+        process.stdin.flush()
+        wait_for(lambda: look.query("SELECT events FROM sources") == [(4,)], "the records read")
+        process.stdin.close()  # the end of standard input does not end the monitoring
+        clock.advance(MINUTE)
+        wait_for(lambda: look.last_evaluated(ALARM) == clock.now_ms, "the evaluation")
+        wait_for(lambda: (tmp_path / "alerts.jsonl").exists(), "the notification")
+        assert process.poll() is None
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(60)
+        assert process.stderr is not None
+        stderr = process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert b"standard input ended" in stderr
+    (notification,) = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert notification["Subject"] == f'ALARM: "{ALARM}" in US East (N. Virginia)'
+    assert look.query("SELECT quarantined FROM sources") == [(1,)]

@@ -281,7 +281,7 @@ class LiveRunner:
         if started is None or now - started < self.settings.health_every_ms:
             return
         seconds = (now - started) / 1000
-        counts = self.delivery.counts
+        counts = self.monitor.outbox.counts()
         lag = None if self.newest_event_ms is None else round((now - self.newest_event_ms) / 1000, 1)
         backlog = sum(int(getattr(s.follower, "backlog", 0)) for s in self.sources)
         _log.info(
