@@ -174,14 +174,13 @@ class LiveRunner:
                 continue
             if batch is None:
                 continue
-            self._commit(batch, source, self._quarantine_count(follower) - quarantined_before)
+            self._commit(batch, source, self._quarantine_count(follower) - quarantined_before + batch.quarantined)
             return True
         return False
 
     def _quarantine_count(self, follower: Follower) -> int:
-        if isinstance(follower, StdinFollower):
-            return 0 if follower.quarantine is None else follower.quarantine.count
-        return self.quarantine.count
+        # Standard input sets records aside in its own thread, and says how many with its batches.
+        return 0 if isinstance(follower, StdinFollower) else self.quarantine.count
 
     def _commit(self, batch: Batch, source: FollowedSource, quarantined: int) -> None:
         now = self.clock.now_ms()

@@ -79,12 +79,14 @@ class Progress:
 @dataclass(slots=True)
 class Batch:
     """The events of one input (or part of one) and the progress committing them records. ``label`` names what
-    was read, for logs."""
+    was read, for logs. A batch may hold no event, only progress (or, from standard input, only the count of
+    lines set aside)."""
 
     source: str
     events: list[SourceEvent]
     progress: Progress
     label: str
+    quarantined: int = 0  # entries set aside by a follower's own quarantine (standard input's) since its last batch
 
 
 @dataclass(slots=True)
@@ -399,6 +401,7 @@ class StdinFollower:
         self.quarantine: Quarantine | None = None
         self.ended = False
         self.lines = 0
+        self._reported = 0  # quarantine entries already reported with a batch
 
     def start(self, checkpoint: Checkpoint, wake: threading.Event) -> None:
         self._wake = wake
@@ -475,6 +478,8 @@ class StdinFollower:
                 _log.info("standard input ended; alarms go on being evaluated")
                 break
             events.append(item)
-        if not events:
+        quarantined = 0 if self.quarantine is None else self.quarantine.count - self._reported
+        if not events and not quarantined:
             return None
-        return Batch(self.key, events, Progress(), f"{STDIN_ORIGIN} up to line {self.lines}")
+        self._reported += quarantined
+        return Batch(self.key, events, Progress(), f"{STDIN_ORIGIN} up to line {self.lines}", quarantined)
