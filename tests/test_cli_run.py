@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HttpSink, SmtpInbox, free_port
 from live_support import (
     MINUTE,
     T0,
@@ -33,6 +32,7 @@ from live_support import (
     other_event,
     wait_for,
 )
+from local_servers import HttpSink, SmtpInbox, free_port
 
 ALARM = "ConsoleSigninFailures"
 
