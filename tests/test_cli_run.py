@@ -397,3 +397,65 @@ def test_records_arriving_on_standard_input_are_monitored_until_stopped(tmp_path
     (notification,) = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
     assert notification["Subject"] == f'ALARM: "{ALARM}" in US East (N. Virginia)'
     assert look.query("SELECT quarantined FROM sources") == [(1,)]
+
+
+def test_an_s3_trail_and_a_log_group_are_followed_by_polling(tmp_path: Path, aws_environment: str) -> None:
+    import gzip
+    import uuid
+
+    import boto3
+
+    bucket, group = f"trail-{uuid.uuid4().hex[:12]}", f"/trail/{uuid.uuid4().hex[:8]}"
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=aws_environment)
+    s3.create_bucket(Bucket=bucket)
+    logs = boto3.client("logs", region_name="us-east-1", endpoint_url=aws_environment)
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="123456789012_CloudTrail_us-east-1")
+    alerts = tmp_path / "alerts.jsonl"
+    _, state, cfg, clock = setup(tmp_path, f"{{Protocol: file, Endpoint: '{alerts}'}}", ok_actions=False)
+    cfg.write_text(
+        cfg.read_text().replace(
+            "  - filterName: ConsoleSigninFailures", f"  - filterName: ConsoleSigninFailures\n    logGroupName: {group}"
+        )
+    )
+    aws = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    run = RunProcess(
+        [
+            f"s3://{bucket}/",
+            f"logs://{group}",
+            "--config",
+            str(cfg),
+            "--state",
+            str(state),
+            "--log-group",
+            group,
+            "--endpoint-url",
+            aws_environment,
+            "--region",
+            "us-east-1",
+            "--poll-interval",
+            "0.2",
+        ],
+        cwd=tmp_path,
+        env=environment(**clock.environment, **aws),
+        log=tmp_path / "run.log",
+    )
+    run.start()
+    look = StateLook(state)
+    wait_for(lambda: look.last_evaluated(ALARM) == T0, "the first evaluation", process=run)
+    key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/20/123456789012_CloudTrail_us-east-1_a.json.gz"
+    body = gzip.compress(json.dumps({"Records": [failed_login(T0 + 1), failed_login(T0 + 2)]}).encode())
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="123456789012_CloudTrail_us-east-1",
+        logEvents=[{"timestamp": T0 + 3, "message": json.dumps(failed_login(T0 + 3, ip="192.0.2.9"))}],
+    )
+    wait_for(lambda: sum(row[0] for row in look.query("SELECT events FROM sources")) == 3, "both sources", process=run)
+    clock.advance(MINUTE)
+    wait_for(lambda: alerts.exists(), "the notification", process=run)
+    assert run.stop() == 0
+    (notification,) = [json.loads(line) for line in alerts.read_text().splitlines()]
+    ips = {item["value"]: item["count"] for item in notification["trailguard"]["sourceIPAddresses"]}
+    assert ips == {"203.0.113.42": 2, "192.0.2.9": 1}
+    assert {row[0] for row in look.query("SELECT source FROM sources")} == {f"s3://{bucket}/", f"logs://{group}"}
