@@ -43,6 +43,7 @@ _log = logging.getLogger("trailguard.live")
 # The longest the loop sleeps in real time without looking at the clock and the sources.
 _MAX_SLEEP_SECONDS: Final = 1.0
 _FORGET_EVERY_MS: Final = 3_600_000
+_LATE_WARNING_EVERY_SECONDS: Final = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,8 @@ class LiveRunner:
         self._health_events = 0
         self._health_at: int | None = None
         self._next_forget = 0
+        self._late_unreported = 0
+        self._next_late_warning = 0.0
 
     # -- the loop ---------------------------------------------------------------------------------------------
 
@@ -218,10 +221,15 @@ class LiveRunner:
                 ),
             )
         if report.late:
-            _log.warning(
-                "events arrived too late for any alarm to see them",
-                extra=fields(source=batch.source, input=batch.label, late=report.late),
-            )
+            # Said at most once every few minutes (a first start over an archive would say it for every file).
+            self._late_unreported += report.late
+            if time.monotonic() >= self._next_late_warning:
+                self._next_late_warning = time.monotonic() + _LATE_WARNING_EVERY_SECONDS
+                _log.warning(
+                    "events arrived too late for any alarm to see them (they are counted in the metrics)",
+                    extra=fields(source=batch.source, input=batch.label, late=self._late_unreported),
+                )
+                self._late_unreported = 0
 
     # -- alarms -----------------------------------------------------------------------------------------------
 
