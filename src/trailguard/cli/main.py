@@ -35,6 +35,10 @@ COMMANDS: Final = {
     "audit": "trailguard.cli.audit:audit",
     "remediate": "trailguard.cli.remediate:remediate",
     "export": "trailguard.cli.export:export",
+    "run": "trailguard.cli.run:run",
+    "alarms": "trailguard.cli.live_state:alarms",
+    "history": "trailguard.cli.live_state:history",
+    "outbox": "trailguard.cli.live_state:outbox",
 }
 
 

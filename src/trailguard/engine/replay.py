@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from trailguard.engine.aggregates import MINUTE_MS, MetricStore
 from trailguard.engine.alarms import AlarmEvaluator, evaluation_range
-from trailguard.engine.metrics import CompiledMetricFilter, compile_filter
+from trailguard.engine.metrics import CompiledMetricFilter, MetricFilterSet, compile_filter
 from trailguard.model import Alarm, MetricFilter
-from trailguard.pattern import LogEvent, PatternSet
+from trailguard.pattern import LogEvent
 
 __all__ = ["AlarmOutcome", "Replay", "ReplayResult"]
 
@@ -58,15 +58,6 @@ class _Window:
     by_log_group: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass(frozen=True, slots=True)
-class _LogGroupFilters:
-    """The filters of one log group, tested together: a metric filter sees only its own log group's events."""
-
-    filters: tuple[CompiledMetricFilter, ...]
-    patterns: PatternSet
-    with_default: tuple[int, ...]  # positions of the filters that publish a default on non-matching events
-
-
 class Replay:
     """Metric filters and alarms over a stream of events with their event times and log groups."""
 
@@ -87,23 +78,13 @@ class Replay:
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.store = MetricStore()
-        by_group: dict[str, list[CompiledMetricFilter]] = {}
-        for compiled in self.filters:
-            by_group.setdefault(compiled.log_group_name, []).append(compiled)
-        self._groups = {
-            name: _LogGroupFilters(
-                tuple(members),
-                PatternSet([f.pattern for f in members]),
-                tuple(i for i, f in enumerate(members) if f.default_value is not None),
-            )
-            for name, members in by_group.items()
-        }
+        self._filter_set = MetricFilterSet(self.filters)
         self._window = _Window()
 
     @property
     def log_groups(self) -> tuple[str, ...]:
         """The log groups the filters belong to, in the order their first filter was given."""
-        return tuple(self._groups)
+        return self._filter_set.log_groups
 
     def add(self, event: LogEvent, timestamp_ms: int, log_group: str) -> None:
         """Publish one event of ``log_group``. Events outside [start, end) are counted and ignored."""
@@ -119,18 +100,8 @@ class Replay:
             window.first_ms = timestamp_ms
         if window.last_ms is None or timestamp_ms > window.last_ms:
             window.last_ms = timestamp_ms
-        group = self._groups.get(log_group)
-        if group is None:
-            return  # no filter on this log group: the event still counts as seen
-        hits = group.patterns.matches(event)
-        publish = self.store.publish
-        filters = group.filters
-        # Only matches and defaults publish anything: other filters need not see the event at all.
-        for position in hits:
-            filters[position].publish(event, timestamp_ms, publish, True)
-        for position in group.with_default:
-            if position not in hits:
-                filters[position].publish(event, timestamp_ms, publish, False)
+        # An event of a log group without filters still counts as seen.
+        self._filter_set.publish(event, timestamp_ms, log_group, self.store.publish)
 
     def merge(self, other: Replay) -> None:
         """Fold another replay of other events (same filters) into this one, exactly."""
