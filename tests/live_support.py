@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:security-alerts"
 T0 = 1_795_165_230_000  # 2026-11-20T09:00:30Z: alarms created then are evaluated at :30 of every minute
@@ -117,6 +117,10 @@ def environment(**extra: str) -> dict[str, str]:
 class RunProcess:
     """A `trailguard run` process, started and restarted with the same arguments."""
 
+    # Every instance, so that a test failing half-way (a wait_for past its deadline) does not leave its
+    # process running for the rest of the suite: see kill_all.
+    _instances: ClassVar[list[RunProcess]] = []
+
     def __init__(self, args: Sequence[str], *, cwd: Path, env: dict[str, str], log: Path) -> None:
         self.args = [sys.executable, "-m", "trailguard", "run", *args]
         self.cwd = cwd
@@ -125,6 +129,12 @@ class RunProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self.preexec: Callable[[], None] | None = None
+        RunProcess._instances.append(self)
+
+    @classmethod
+    def kill_all(cls) -> None:
+        while cls._instances:
+            cls._instances.pop().kill()
 
     def start(self) -> None:
         with self.log.open("ab") as log:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,12 @@ from live_support import (
 from local_servers import HttpSink, SmtpInbox, free_port
 
 ALARM = "ConsoleSigninFailures"
+
+
+@pytest.fixture(autouse=True)
+def _no_run_outlives_its_test() -> Iterator[None]:
+    yield
+    RunProcess.kill_all()
 
 
 def trailguard(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
