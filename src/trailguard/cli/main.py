@@ -7,6 +7,7 @@ import click
 from trailguard import __version__
 from trailguard.cli.monitors import monitors
 from trailguard.cli.replay import replay
+from trailguard.cli.report import report
 from trailguard.cli.test_pattern import test_pattern
 
 
@@ -23,6 +24,7 @@ def cli() -> None:
 cli.add_command(test_pattern)
 cli.add_command(replay)
 cli.add_command(monitors)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
-from trailguard.cli.replay_report import InputSummary, render_text, write_replay_document
-from trailguard.engine.replay import Replay, ReplayResult
+from trailguard.cli.replay_report import InputSummary, check_output_file, write_report
+from trailguard.engine.replay import Replay
 from trailguard.model import Configuration
 from trailguard.pattern import LogEvent
 from trailguard.sources import AwsOptions, Quarantine, SourceError, SourceStats, measure_sources, read_sources
@@ -41,7 +41,15 @@ _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for th
 @click.option("--cis-version", default=DEFAULT_CIS_VERSION, show_default=True, help="CIS benchmark version.")
 @click.option("--from", "from_text", help="Ignore events before this time (ISO 8601 or epoch ms).")
 @click.option("--to", "to_text", help="Ignore events from this time on, and stop evaluating alarms there.")
-@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file instead of standard output (required with --output html).",
+)
+@click.option("--verbose", is_flag=True, help="List every transition in the text report, not only the first ones.")
 @click.option("--region", help="AWS region for S3/CloudWatch Logs sources, and of the alarms (default us-east-1).")
 @click.option("--profile", help="AWS profile for S3/CloudWatch Logs sources.")
 @click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator).")
@@ -67,6 +75,8 @@ def replay(
     from_text: str | None,
     to_text: str | None,
     output_format: str,
+    output_file: str | None,
+    verbose: bool,
     region: str | None,
     profile: str | None,
     endpoint_url: str | None,
@@ -84,6 +94,7 @@ def replay(
 
     Exit status: 0 success, 2 usage, configuration or source error.
     """
+    check_output_file(output_file, output_format)
     start_ms = parse_time(from_text, "--from")
     end_ms = parse_time(to_text, "--to")
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
@@ -120,7 +131,7 @@ def replay(
         quarantine_file.unlink(missing_ok=True)
     result = engine.finish()
     summary = InputSummary(sources, stats, quarantine, str(quarantine_file))
-    _print(result, summary, output_format)
+    write_report(result, summary, output_format=output_format, output_file=output_file, verbose=verbose)
 
 
 def _logs_group(source: str) -> str | None:
@@ -209,15 +220,6 @@ def _progress_bar() -> Iterator[tuple[Progress, TaskID]]:
     with progress:
         task = progress.add_task("replay", total=None, files=0, events=0)
         yield progress, task
-
-
-def _print(result: ReplayResult, summary: InputSummary, output_format: str) -> None:
-    if output_format == "json":
-        sys.stdout.flush()
-        write_replay_document(sys.stdout.buffer, result, summary)
-        sys.stdout.buffer.flush()
-        return
-    render_text(Console(highlight=False, width=None if sys.stdout.isatty() else 160), result, summary)
 
 
 class _EventRateColumn(ProgressColumn):
