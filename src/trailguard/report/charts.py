@@ -230,6 +230,7 @@ def _value_path(columns: Sequence[Column | None], y_of: Callable[[float], float]
 def timeline_chart(
     *,
     label: str,
+    alarm_name: str,
     start_ms: int,
     end_ms: int,
     segments: Sequence[Segment],
@@ -297,6 +298,7 @@ def timeline_chart(
         marked = sorted({min(COLUMNS - 1, (at - start_ms) * COLUMNS // (end_ms - start_ms)) for at, _ in shown})
         marker_path = "".join(f"M{LEFT + (i + 0.5) * unit:.1f} {top - 2:.0f}l-3 -7h6z" for i in marked)
     hover = {
+        "alarm": alarm_name,
         "t0": start_ms,
         "t1": end_ms,
         "statistic": statistic,

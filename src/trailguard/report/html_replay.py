@@ -187,6 +187,7 @@ def _alarm_section(
         def chart_of(label: str, lo: int, hi: int) -> TimelineChart:
             return timeline_chart(
                 label=label,
+                alarm_name=alarm.name,
                 start_ms=lo,
                 end_ms=hi,
                 segments=segments,

@@ -43,6 +43,7 @@
       }).filter(Boolean);
       out.textContent = utc(from) + " – " + utc(to) + " UTC · " + data.statistic + ": " + value +
         (shares.length ? " · " + shares.join(", ") : "");
+      out.setAttribute("aria-label", data.alarm + ": " + out.textContent);
       if (cursor) {
         cursor.setAttribute("x1", String(x));
         cursor.setAttribute("x2", String(x));
