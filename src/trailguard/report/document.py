@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -69,8 +70,11 @@ def document_kind(document: Mapping[str, Any]) -> DocumentKind:
     )
 
 
+@lru_cache(maxsize=65_536)
 def parse_time(text: str) -> int:
     """Epoch milliseconds of an ISO 8601 time with a zone (``2026-11-20T09:13:00Z``); ValueError otherwise."""
+    if not isinstance(text, str):
+        raise ValueError("not a string")
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError("no time zone")

@@ -149,7 +149,34 @@ def _alarm(node: Node) -> AlarmRecord:
         state_reason=node.text("stateReason", ""),
         created_ms=created_ms,
         definition=definition,
-        transitions=[
+        transitions=_transitions(node),
+        notifications=_notifications(node),
+    )
+
+
+# A long replay has tens of thousands of transitions and notifications: they are read with a plain loop, and only
+# when one is wrong read again field by field, for an error that names it.
+
+
+def _strings(value: object) -> list[str]:
+    if value is None:
+        return []
+    if type(value) is not list or any(type(item) is not str for item in value):
+        raise TypeError
+    return value
+
+
+def _transitions(node: Node) -> list[TransitionRecord]:
+    try:
+        out = []
+        for t in node.items("transitions"):
+            old, new, reason = t["from"], t["to"], t.get("reason", "")
+            if type(old) is not str or type(new) is not str or type(reason) is not str:
+                raise TypeError
+            out.append(TransitionRecord(parse_time(t["time"]), old, new, reason, _strings(t.get("actions"))))
+        return out
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return [
             TransitionRecord(
                 at_ms=t.time("time"),
                 old_state=t.text("from"),
@@ -158,23 +185,36 @@ def _alarm(node: Node) -> AlarmRecord:
                 actions=t.texts("actions"),
             )
             for t in node.nodes("transitions")
-        ],
-        notifications=[
+        ]
+
+
+def _notifications(node: Node) -> list[NotificationRecord]:
+    try:
+        out = []
+        for n in node.items("notifications", required=False):
+            subject, message = n.get("subject", ""), n["message"]
+            if type(subject) is not str or type(message) is not str:
+                raise TypeError
+            out.append(NotificationRecord(parse_time(n["time"]), _strings(n.get("topics")), subject, message))
+        return out
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return [
             NotificationRecord(
                 at_ms=n.time("time"), topics=n.texts("topics"), subject=n.text("subject", ""), message=n.text("message")
             )
             for n in node.nodes("notifications", required=False)
-        ],
-    )
+        ]
 
 
 def _definition(alarm: Node) -> tuple[int | None, AlarmDefinition | None]:
     """The creation time and the newest definition, from the ConfigurationUpdate items of the history."""
     created_ms: int | None = None
     definition: AlarmDefinition | None = None
-    for item in alarm.nodes("history", required=False):
-        if item.raw("HistoryItemType") != "ConfigurationUpdate":
+    for index, raw in enumerate(alarm.items("history", required=False)):
+        # State updates, the bulk of a long history, are not read at all.
+        if not isinstance(raw, dict) or raw.get("HistoryItemType") != "ConfigurationUpdate":
             continue
+        item = Node(raw, f"{alarm.path}.history[{index}]")
         try:
             data = orjson.loads(item.text("HistoryData"))
         except orjson.JSONDecodeError as error:
@@ -219,9 +259,26 @@ def _metric(node: Node) -> MetricSeries:
     for key, value in dimensions.items():
         if not isinstance(value, str):
             raise DocumentError(f"{node.path}.dimensions.{key}: expected a string")
+    points = _datapoints(node)
+    points.sort(key=lambda p: p.minute_ms)
+    return MetricSeries(node.text("namespace"), node.text("name"), dimensions, node.optional_text("unit"), points)
+
+
+def _datapoints(node: Node) -> list[MinuteAggregate]:
+    """A series' datapoints. A long replay has about 100,000 of them: read with a plain loop, and only when one is
+    wrong read again field by field, for an error that names it."""
     points = []
-    for point in node.nodes("datapoints"):
-        points.append(
+    try:
+        numbers = (int, float)
+        for point in node.items("datapoints"):
+            count, total, low, high = point["sampleCount"], point["sum"], point["minimum"], point["maximum"]
+            if type(count) not in numbers or type(total) not in numbers or type(low) not in numbers:
+                raise TypeError
+            if type(high) not in numbers:
+                raise TypeError
+            points.append(MinuteAggregate(parse_time(point["time"]), count, total, low, high))
+    except (TypeError, KeyError, ValueError):
+        points = [
             MinuteAggregate(
                 minute_ms=point.time("time"),
                 count=point.number("sampleCount"),
@@ -229,9 +286,9 @@ def _metric(node: Node) -> MetricSeries:
                 minimum=point.number("minimum"),
                 maximum=point.number("maximum"),
             )
-        )
-    points.sort(key=lambda p: p.minute_ms)
-    return MetricSeries(node.text("namespace"), node.text("name"), dimensions, node.optional_text("unit"), points)
+            for point in node.nodes("datapoints")
+        ]
+    return points
 
 
 _FILTER_PROBLEMS = {

@@ -15,6 +15,7 @@ align their buckets to the Period itself, as the engine does.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -102,6 +103,10 @@ class Column:
     high: float
 
 
+def _end(item: Segment | Band) -> int:
+    return item.end_ms
+
+
 def computable_statistic(statistic: str) -> str:
     """The statistic a chart can draw exactly: ``statistic`` itself, or ``Maximum`` for the others.
 
@@ -158,9 +163,12 @@ def alarm_view(points: Sequence[MinuteAggregate], statistic: str, period_s: int)
     open_start: int | None = None  # the segment being swept: its start and value
     open_value = 0.0
     while index < n or window:
-        enter = points[index].minute_ms + alignment if index < n else None
-        leave = window[0].minute_ms + period_ms + alignment if window else None
-        at = min(t for t in (enter, leave) if t is not None)
+        if index < n:
+            at = points[index].minute_ms + alignment
+            if window:
+                at = min(at, window[0].minute_ms + period_ms + alignment)
+        else:
+            at = window[0].minute_ms + period_ms + alignment
         while window and window[0].minute_ms + period_ms + alignment == at:
             gone = window.popleft()
             if lows[0] is gone:
@@ -241,9 +249,11 @@ def envelope(segments: Sequence[Segment], start_ms: int, end_ms: int, columns: i
     span = end_ms - start_ms
     if span <= 0 or columns <= 0:
         return out
-    for segment in segments:
-        if segment.end_ms <= start_ms or segment.start_ms >= end_ms:
-            continue
+    # Segments are sorted and disjoint: skip straight to the first one that ends after start_ms.
+    for position in range(bisect_right(segments, start_ms, key=_end), len(segments)):
+        segment = segments[position]
+        if segment.start_ms >= end_ms:
+            break
         first = max(0, (segment.start_ms - start_ms) * columns // span)
         last = min(columns - 1, (segment.end_ms - 1 - start_ms) * columns // span)
         for index in range(first, last + 1):
@@ -269,7 +279,10 @@ def column_shares(bands: Sequence[Band], start_ms: int, end_ms: int, columns: in
     def edge(index: int) -> int:
         return start_ms + span * index // columns
 
-    for band in bands:
+    for position in range(bisect_right(bands, start_ms, key=_end), len(bands)):
+        band = bands[position]
+        if band.start_ms >= end_ms:
+            break
         lo, hi = max(band.start_ms, start_ms), min(band.end_ms, end_ms)
         if lo >= hi:
             continue
