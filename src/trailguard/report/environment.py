@@ -65,7 +65,7 @@ def render_page(template: str, **context: Any) -> str:
     style, script = _asset("report.css"), _asset("report.js")
     policy = (
         f"default-src 'none'; style-src '{_sha256(style)}'; script-src '{_sha256(script)}'; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
+        "base-uri 'none'; form-action 'none'"
     )
     page = _environment().get_template(template)
     # The style sheet and script are the package's own files, not values from a document.
