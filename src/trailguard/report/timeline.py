@@ -15,6 +15,7 @@ align their buckets to the Period itself, as the engine does.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -144,54 +145,59 @@ def alarm_view(points: Sequence[MinuteAggregate], statistic: str, period_s: int)
     # A point at minute M is in the newest bucket for t in [M + alignment, M + Period + alignment).
     alignment = MINUTE_MS if period_ms >= MINUTE_MS else period_ms
     statistic = computable_statistic(statistic)
+    track_low, track_high = statistic == "Minimum", statistic == "Maximum"
     out: list[Segment] = []
-    window: deque[MinuteAggregate] = deque()
-    lows: deque[MinuteAggregate] = deque()  # increasing minima: the window's minimum is lows[0]
+    # The bucket holds points[head:index]; minima and maxima are followed only for the statistic that needs them.
+    lows: deque[MinuteAggregate] = deque()  # increasing minima: the bucket's minimum is lows[0]
     highs: deque[MinuteAggregate] = deque()  # decreasing maxima
     total = count = 0.0
-    index, n = 0, len(points)
-
-    def value() -> float:
-        if statistic == "Sum":
-            return total
-        if statistic == "SampleCount":
-            return count
-        if statistic == "Average":
-            return total / count
-        return lows[0].minimum if statistic == "Minimum" else highs[0].maximum
-
+    head = index = 0
+    n = len(points)
+    stay = period_ms + alignment  # a point leaves the bucket this long after its minute
     open_start: int | None = None  # the segment being swept: its start and value
     open_value = 0.0
-    while index < n or window:
+    while index < n or head < index:
         if index < n:
             at = points[index].minute_ms + alignment
-            if window:
-                at = min(at, window[0].minute_ms + period_ms + alignment)
+            if head < index and points[head].minute_ms + stay < at:
+                at = points[head].minute_ms + stay
         else:
-            at = window[0].minute_ms + period_ms + alignment
-        while window and window[0].minute_ms + period_ms + alignment == at:
-            gone = window.popleft()
-            if lows[0] is gone:
+            at = points[head].minute_ms + stay
+        while head < index and points[head].minute_ms + stay == at:
+            gone = points[head]
+            head += 1
+            if track_low and lows[0] is gone:
                 lows.popleft()
-            if highs[0] is gone:
+            if track_high and highs[0] is gone:
                 highs.popleft()
             total -= gone.sum
             count -= gone.count
-        if not window:
+        if head == index:
             total = count = 0.0  # no rounding drift carried across an empty stretch
         while index < n and points[index].minute_ms + alignment == at:
             point = points[index]
             index += 1
-            window.append(point)
-            while lows and lows[-1].minimum >= point.minimum:
-                lows.pop()
-            lows.append(point)
-            while highs and highs[-1].maximum <= point.maximum:
-                highs.pop()
-            highs.append(point)
+            if track_low:
+                while lows and lows[-1].minimum >= point.minimum:
+                    lows.pop()
+                lows.append(point)
+            if track_high:
+                while highs and highs[-1].maximum <= point.maximum:
+                    highs.pop()
+                highs.append(point)
             total += point.sum
             count += point.count
-        current = value() if window else None
+        current: float | None
+        if head == index:
+            current = None
+        elif statistic == "Sum":
+            current = total
+        elif statistic == "SampleCount":
+            current = count
+        elif statistic == "Average":
+            current = total / count
+        else:
+            current = lows[0].minimum if track_low else highs[0].maximum
         if open_start is not None and current != open_value:
             out.append(Segment(open_start, at, open_value))
             open_start = None
@@ -208,16 +214,17 @@ def busiest_periods(segments: Sequence[Segment], period_s: int, limit: int = 3) 
     """
     period_ms = period_s * 1000
     alignment = MINUTE_MS if period_ms >= MINUTE_MS else period_ms
-    ranked = sorted(segments, key=lambda s: (-s.value, s.start_ms))
+    # A heap rather than a sort: a long replay has 100,000 segments and only the first few are wanted.
+    ranked = [(-segment.value, segment.start_ms) for segment in segments]
+    heapq.heapify(ranked)
     chosen: list[BusyPeriod] = []
-    for segment in ranked:
-        end = segment.start_ms - segment.start_ms % alignment
+    while ranked and len(chosen) < limit:
+        negative, first = heapq.heappop(ranked)
+        end = first - first % alignment
         start = end - period_ms
         if any(start < other.end_ms and other.start_ms < end for other in chosen):
             continue
-        chosen.append(BusyPeriod(start, end, segment.value))
-        if len(chosen) == limit:
-            break
+        chosen.append(BusyPeriod(start, end, -negative))
     return chosen
 
 
