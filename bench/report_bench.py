@@ -109,7 +109,7 @@ def _iso(ms: int) -> str:
 
 def archive_document(archive: Path, out: Path) -> bytes:
     path = out / "replay.json"
-    command = [sys.executable, "-m", "trailguard", "replay", str(archive), "--cis", "all", "--output", "json"]
+    command = [sys.executable, "-m", "trailguard", "replay", str(archive.resolve()), "--cis", "all", "--output", "json"]
     subprocess.run([*command, "--output-file", str(path), "--no-progress"], check=True, cwd=out)
     return path.read_bytes()
 
