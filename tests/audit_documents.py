@@ -85,9 +85,11 @@ def subscription(region: str, **changes: Any) -> dict[str, Any]:
 
 
 def _link(kind: str, link_id: str, region: str, defaults: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    link: dict[str, Any] = {"kind": kind, "id": link_id, "region": region, "ok": True, "problem": None}
+    link: dict[str, Any] = {"kind": kind, "id": link_id, "region": region, "ok": True, "state": "ok", "problem": None}
     link["details"] = {**defaults, **changes.pop("details", {})}
     link.update(changes)
+    if link["ok"] is False and "state" not in changes:
+        link["state"] = "broken"
     return link
 
 
@@ -252,7 +254,17 @@ def mixed_audit() -> dict[str, Any]:
             title="Trail",
             reason="The trail delivers to a log group in account 999988887777, which trailguard cannot read.",
             manual=["Check the metric filter and alarm on log group CloudTrail/Org in account 999988887777."],
-            chain=[trail(eu), log_group(eu, ok=None, details={"account": "999988887777"})],
+            broken="logGroup",
+            chain=[
+                trail(eu),
+                log_group(
+                    eu,
+                    ok=False,
+                    state="manual",
+                    problem="the log group is in account 999988887777, which trailguard cannot read",
+                    details={"account": "999988887777"},
+                ),
+            ],
         ),
         control(
             us,
@@ -261,6 +273,7 @@ def mixed_audit() -> dict[str, Any]:
             native="5.7",
             title="CMK deletion",
             reason="cloudtrail:GetEventSelectors was denied.",
+            broken="trail",
             chain=[],
             errors=[api_error(us, message=HOSTILE)],
         ),

@@ -1,9 +1,11 @@
-"""Shared fixtures: a local moto server for AWS tests, and the shared CloudTrail corpus."""
+"""Shared fixtures: a local moto server for AWS tests, the shared CloudTrail corpus, and local SMTP (aiosmtpd) and
+HTTP (http.server) receivers for notification delivery."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -36,9 +38,128 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def aws_environment(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """The moto endpoint, with boto3's environment reduced to dummy keys: no profile, region, endpoint or
+    config file of the machine running the tests, and no instance metadata lookups."""
+    import os
+
+    machine_settings = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
+    for name in list(os.environ):
+        if name in machine_settings or name.startswith(("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "absent-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "absent-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return moto_server
+
+
 @pytest.fixture(scope="session")
 def cloudtrail_corpus() -> Path:
     """The shared real CloudTrail corpus (34,108 records in six source folders); skips when absent."""
     if not CLOUDTRAIL_CORPUS.is_dir():
         pytest.skip(f"shared CloudTrail corpus not found at {CLOUDTRAIL_CORPUS}")
     return CLOUDTRAIL_CORPUS
+
+
+# -- local servers for notification delivery ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class SmtpInbox:
+    """Messages a real aiosmtpd server on 127.0.0.1 received: (envelope sender, recipients, raw message bytes)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.logins: list[tuple[str, bool]] = []
+        self.password = "s3cr3t-Pa55"
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server: object, session: object, envelope: object, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == self.password
+        if isinstance(auth_data, LoginPassword):
+            self.logins.append((auth_data.login.decode(), ok))
+        return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, int, SmtpInbox]]:
+    """(host, port, inbox) of an aiosmtpd server on 127.0.0.1 that accepts any mail, and logins with
+    ``inbox.password`` (over plain SMTP, which only a loopback test server may allow)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=inbox.authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield "127.0.0.1", port, inbox
+    finally:
+        controller.stop()
+
+
+class HttpSink:
+    """Requests a real local HTTP server received; it answers ``failures`` 5xx first (or ``status`` always)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.failures = 0
+        self.failure_status = 500
+        self.status = 200
+        self.url = ""
+
+
+@pytest.fixture
+def http_server() -> Iterator[HttpSink]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    sink = HttpSink()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            sink.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            if sink.failures > 0:
+                sink.failures -= 1
+                status = sink.failure_status
+            else:
+                status = sink.status
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    sink.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()

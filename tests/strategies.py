@@ -158,3 +158,66 @@ delimited_messages = st.lists(
     max_size=6,
 ).map(" ".join)
 messages = st.one_of(json_messages, json_messages, delimited_messages, st.text(max_size=40))
+
+
+# ---------------------------------------------------------------- containment: related pattern pairs
+
+# A small vocabulary, so that random patterns often test the same paths against related literals.
+small_paths = st.sampled_from(["$.a", "$.b", "$.a.c", "$.a[0]", "$.a[1]", "$.a[*]", "$.b.*", "$.a[*].c", "$.['a']"])
+small_values = st.sampled_from(
+    [
+        *("1", "2", "-1", "1.0", "1.5", "0", "+1", "1e0"),
+        *("x", "xy", '"x y"', "x*", "*x", "*", '"*x*"', '"1"', '""', "true"),
+        *("%x%", "%^x$%", "%[0-9]%"),
+    ]
+)
+small_comparisons = st.one_of(
+    st.builds(lambda s, o, v: f"{s} {o} {v}", small_paths, st.sampled_from(["=", "=", "!="]), small_values),
+    st.builds(
+        lambda s, o, v: f"{s} {o} {v}",
+        small_paths,
+        st.sampled_from(["<", "<=", ">", ">="]),
+        st.sampled_from(["1", "2", "-1", "1.5", "0", "1e0"]),
+    ),
+    st.builds(lambda s, c: f"{s} IS {c}", small_paths, st.sampled_from(["TRUE", "FALSE", "NULL"])),
+    small_paths.map(lambda s: f"{s} NOT EXISTS"),
+)
+small_exprs = st.recursive(
+    small_comparisons,
+    lambda inner: st.builds(lambda a, op, b: f"({a}) {op} {b}", inner, st.sampled_from(["&&", "||"]), inner),
+    max_leaves=4,
+)
+small_json_patterns = small_exprs.map(lambda e: "{ " + e + " }")
+
+
+@st.composite
+def related_pattern_pairs(draw: st.DrawFn) -> tuple[str, str]:
+    """(candidate, reference): unrelated, or the candidate a small edit of the reference."""
+    reference = draw(small_json_patterns)
+    edit = draw(st.sampled_from(["unrelated", "or", "and", "add-and", "add-or", "negate", "same"]))
+    if edit == "unrelated":
+        return draw(small_json_patterns), reference
+    if edit == "or" and "&&" in reference:
+        return reference.replace("&&", "||", 1), reference
+    if edit == "and" and "||" in reference:
+        return reference.replace("||", "&&", 1), reference
+    if edit == "add-and":
+        return reference[:-1] + " && " + draw(small_comparisons) + " }", reference
+    if edit == "add-or":
+        return reference[:-1] + " || " + draw(small_comparisons) + " }", reference
+    if edit == "negate" and " = " in reference:
+        return reference.replace(" = ", " != ", 1), reference
+    return reference, reference
+
+
+small_documents = st.dictionaries(
+    st.sampled_from(["a", "b"]),
+    st.recursive(
+        st.sampled_from([None, True, False, 0, 1, 2, -1, 1.0, 1.5, 0.5, "x", "xy", "yx", "x y", "1", "1.0", "", "z"]),
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["a", "c", "x"]), children, max_size=3)
+        ),
+        max_leaves=6,
+    ),
+    max_size=2,
+)

@@ -176,7 +176,7 @@ def test_empty_and_non_mapping_documents() -> None:
 def test_top_level_keys() -> None:
     assert problems("metricFilter: []\n") == [
         "m.yaml:1: metricFilter: unknown key (did you mean 'metricFilters'?); allowed: metricFilters, alarms, "
-        "topics, region, accountId, version",
+        "topics, smtp, region, accountId, version",
         "m.yaml:1: defines nothing; expected at least one of metricFilters, alarms, topics",
     ]
     assert parse_config("x-notes: anything\nalarms: []\n").alarms == ()

@@ -127,13 +127,14 @@ def test_subscription_protocol() -> None:
         (
             "Subscriptions[0].Protocol",
             "'Email' is not a valid protocol (did you mean 'email'?); allowed: http, https, "
-            "email, email-json, sms, sqs, application, lambda, firehose",
+            "email, email-json, sms, sqs, application, lambda, firehose, sns, slack, webhook, file, stdout",
         )
     ]
     assert subscription_errors(Endpoint="a@example.com") == [
         (
             "Subscriptions[0].Protocol",
-            "is required; allowed: http, https, email, email-json, sms, sqs, application, lambda, firehose",
+            "is required; allowed: http, https, email, email-json, sms, sqs, application, lambda, firehose, sns, "
+            "slack, webhook, file, stdout",
         )
     ]
     assert subscription_errors(Protocol="email") == [("Subscriptions[0].Endpoint", "is required")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from trailguard import __version__
+from trailguard.cli.audit import audit
 from trailguard.cli.monitors import monitors
 from trailguard.cli.replay import replay
 from trailguard.cli.report import report
@@ -17,13 +18,14 @@ def cli() -> None:
     """CloudWatch Logs metric filters, metrics and alarms over CloudTrail, on your own machine.
 
     Exit status: 0 success, 1 a check found nothing or found problems (test-pattern, monitors validate),
-    2 usage, configuration or input error.
+    2 usage, configuration or input error, 3 an audited control failed.
     """
 
 
 cli.add_command(test_pattern)
 cli.add_command(replay)
 cli.add_command(monitors)
+cli.add_command(audit)
 cli.add_command(report)
 
 

@@ -23,9 +23,11 @@ from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
+from trailguard.cli.replay_notify import check_notify_options, notify_after_replay
 from trailguard.cli.replay_report import InputSummary, check_output_file, write_report
 from trailguard.engine.replay import Replay
 from trailguard.model import Configuration
+from trailguard.notify.evidence import EvidenceReplay
 from trailguard.pattern import LogEvent
 from trailguard.sources import AwsOptions, Quarantine, SourceError, SourceStats, measure_sources, read_sources
 from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url
@@ -67,6 +69,9 @@ _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for th
     help="Where records that cannot be used are written (JSON lines); removed when nothing was set aside.",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--notify", is_flag=True, help="Deliver the notifications through the configuration's subscriptions.")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False), help="--notify: the outbox file to keep.")
+@click.option("--no-context", is_flag=True, help="--notify: leave out the trailguard block of events behind alarms.")
 def replay(
     sources: tuple[str, ...],
     config_path: str | None,
@@ -84,6 +89,9 @@ def replay(
     log_group: str | None,
     quarantine_path: str,
     progress: bool | None,
+    notify: bool,
+    state_path: str | None,
+    no_context: bool,
 ) -> None:
     """Replay CloudTrail through metric filters and alarms, with CloudWatch's semantics, in event time.
 
@@ -92,7 +100,12 @@ def replay(
     becomes one log event at its eventTime. Without --config, the CIS 4.6 monitor (console
     authentication failures) runs.
 
-    Exit status: 0 success, 2 usage, configuration or source error.
+    With --notify, each notification is then delivered to the subscriptions of its topics (email, http/https,
+    sqs, sns, slack, webhook, file, stdout) through an outbox (a temporary file, or --state FILE), retries
+    included, and a delivery summary is printed.
+
+    Exit status: 0 success, 2 usage, configuration or source error, or (--notify) notifications left in the
+    dead-letter list.
     """
     check_output_file(output_file, output_format)
     start_ms = parse_time(from_text, "--from")
@@ -108,7 +121,9 @@ def replay(
     if not config.metric_filters:
         fail("the configuration defines no metric filters: nothing to replay")
     source_groups = _log_groups_of(sources, config, log_group)
-    engine = Replay(
+    if notify:
+        check_notify_options(config, output_format)
+    engine = (EvidenceReplay if notify and not no_context else Replay)(
         config.metric_filters,
         config.alarms,
         region=region or config.region,
@@ -132,6 +147,19 @@ def replay(
     result = engine.finish()
     summary = InputSummary(sources, stats, quarantine, str(quarantine_file))
     write_report(result, summary, output_format=output_format, output_file=output_file, verbose=verbose)
+    if notify:
+        evidence = engine.evidence if isinstance(engine, EvidenceReplay) else None
+        sys.exit(
+            notify_after_replay(
+                result,
+                config,
+                evidence=evidence,
+                state_path=state_path,
+                output_format=output_format,
+                endpoint_url=endpoint_url,
+                profile=profile,
+            )
+        )
 
 
 def _logs_group(source: str) -> str | None:

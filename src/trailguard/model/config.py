@@ -12,6 +12,8 @@ File format (YAML, or JSON; keys mirror the AWS APIs so existing definitions car
       - AlarmName: ...
     topics:                        # SNS topics: TopicArn or Name, Subscriptions [{Protocol, Endpoint, Attributes}]
       - Name: ...
+    smtp:                          # optional: the mail server for email subscriptions (trailguard.model.smtp)
+      url: smtp://host:587
     x-anything: ...                # top-level keys starting with "x-" are ignored (YAML anchors, notes)
 """
 
@@ -31,6 +33,7 @@ from trailguard.model.metric_filter import MetricFilter, parse_metric_filter
 from trailguard.model.monitor import Monitor
 from trailguard.model.nodes import Node, SyntaxProblem, from_json, from_python, from_yaml
 from trailguard.model.problems import ConfigError, Problem
+from trailguard.model.smtp import SmtpSettings, parse_smtp_section
 from trailguard.model.topic import Topic, parse_topic
 from trailguard.model.validation import Checker, item_path, key_path, quote
 from trailguard.pattern import compile_pattern
@@ -39,7 +42,7 @@ __all__ = ["Configuration", "Format", "load_config", "parse_config"]
 
 Format = Literal["auto", "yaml", "json"]
 
-_TOP_KEYS = ("metricFilters", "alarms", "topics", "region", "accountId", "version")
+_TOP_KEYS = ("metricFilters", "alarms", "topics", "smtp", "region", "accountId", "version")
 _SECTIONS = ("metricFilters", "alarms", "topics")
 # Output fields of describe-metric-filters / describe-alarms, so their output can be used as a file.
 _TOP_IGNORED = ("nextToken", "NextToken")
@@ -63,6 +66,7 @@ class Configuration:
     topics: tuple[Topic, ...] = ()
     region: str = DEFAULT_REGION
     account_id: str = DEFAULT_ACCOUNT_ID
+    smtp: SmtpSettings | None = None
     source: str | None = field(default=None, compare=False)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
@@ -140,6 +144,15 @@ class Configuration:
         data["metricFilters"] = [f.to_api_dict() for f in self.metric_filters]
         data["alarms"] = [a.to_api_dict() for a in self.alarms]
         data["topics"] = [t.to_config_dict() for t in self.topics]
+        if self.smtp is not None:
+            smtp: dict[str, str] = {}
+            if self.smtp.server is not None:
+                smtp["url"] = self.smtp.server.url
+            if self.smtp.from_address is not None:
+                smtp["from"] = self.smtp.from_address
+            if self.smtp.password_env is not None:
+                smtp["passwordEnv"] = self.smtp.password_env
+            data["smtp"] = smtp
         return data
 
     @classmethod
@@ -240,6 +253,8 @@ def _build(checker: Checker, root: Node | None, source: str | None) -> Configura
     filters = _section(checker, root, "metricFilters", lambda n, p: parse_metric_filter(checker, n, p))
     alarms = _section(checker, root, "alarms", lambda n, p: parse_alarm(checker, n, p))
     topics = _section(checker, root, "topics", lambda n, p: parse_topic(checker, n, p, region, account_id))
+    smtp_node = checker.optional(root, "smtp")
+    smtp = parse_smtp_section(checker, smtp_node, "smtp") if smtp_node is not None else None
 
     _duplicates(checker, filters, alarms, topics)
     _regex_quota(checker, filters)
@@ -252,6 +267,7 @@ def _build(checker: Checker, root: Node | None, source: str | None) -> Configura
         topics=tuple(t for t, _, _ in topics),
         region=region,
         account_id=account_id,
+        smtp=smtp,
         source=source,
         warnings=tuple(_in_document_order(checker.warnings)),
     )

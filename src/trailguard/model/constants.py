@@ -25,7 +25,9 @@ __all__ = [
     "MAX_METRIC_VALUE_MAGNITUDE",
     "SNS_PROTOCOLS",
     "STANDARD_UNITS",
+    "SUBSCRIPTION_PROTOCOLS",
     "SYSTEM_FIELD_DIMENSIONS",
+    "TRAILGUARD_PROTOCOLS",
     "TREAT_MISSING_DATA",
     "ThresholdComparison",
     "out_of_range_problem",
@@ -142,3 +144,12 @@ SNS_PROTOCOLS: Final = (
     "lambda",
     "firehose",
 )
+
+#: Delivery protocols that only trailguard knows: they are valid in a configuration file and deliver locally, but
+#: SNS has no such subscription protocol, so remediation and export must refuse them (``aws sns subscribe`` would).
+#: ``sns`` publishes to another (real) SNS topic, ``slack`` and ``webhook`` post a message for people,
+#: ``file`` appends JSON lines and ``stdout`` prints.
+TRAILGUARD_PROTOCOLS: Final = ("sns", "slack", "webhook", "file", "stdout")
+
+#: Every protocol a configuration's subscription may name: SNS's own first, then trailguard's.
+SUBSCRIPTION_PROTOCOLS: Final = SNS_PROTOCOLS + TRAILGUARD_PROTOCOLS

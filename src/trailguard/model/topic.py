@@ -11,11 +11,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trailguard.model.common import is_sns_topic_arn, parse_arn, sns_topic_arn, topic_name_problem
-from trailguard.model.constants import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, SNS_PROTOCOLS
+from trailguard.model.constants import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    SNS_PROTOCOLS,
+    SUBSCRIPTION_PROTOCOLS,
+    TRAILGUARD_PROTOCOLS,
+)
+from trailguard.model.delivery_policy import DeliveryPolicyError, parse_delivery_policy
 from trailguard.model.nodes import Node
 from trailguard.model.validation import Checker, item_path, key_path, quote, suggestion, validated
 
-__all__ = ["Subscription", "Topic", "endpoint_problem", "parse_topic"]
+__all__ = ["STDOUT_ENDPOINTS", "Subscription", "Topic", "endpoint_problem", "is_sns_protocol", "parse_topic"]
 
 _TOPIC_KEYS = ("TopicArn", "Name", "Subscriptions", "Attributes")
 _TOPIC_ALIASES = {"subscriptions": "Subscriptions", "attributes": "Attributes"}
@@ -50,6 +57,9 @@ _TOPIC_ATTRIBUTES = (
 )
 _RAW_DELIVERY_PROTOCOLS = ("http", "https", "sqs", "firehose")
 
+#: The endpoints of a ``stdout`` subscription.
+STDOUT_ENDPOINTS = ("-", "stdout")
+
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+\Z")
 _E164 = re.compile(r"\+[1-9]\d{1,14}\Z")
 
@@ -63,8 +73,43 @@ def _arn_problem(endpoint: str, service: str, resource: str, example: str) -> st
     return None
 
 
+def is_sns_protocol(protocol: str) -> bool:
+    """Whether SNS itself has this subscription protocol (``aws sns subscribe`` accepts it); trailguard's own
+    protocols (:data:`~trailguard.model.constants.TRAILGUARD_PROTOCOLS`) deliver only locally."""
+    return protocol in SNS_PROTOCOLS
+
+
+def _url_problem(endpoint: str, what: str) -> str | None:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{quote(endpoint)} is not {what} (an http:// or https:// URL)"
+    return None
+
+
+def _trailguard_endpoint_problem(protocol: str, endpoint: str) -> str | None:
+    if protocol == "sns":
+        if is_sns_topic_arn(endpoint):
+            return None
+        return f"{quote(endpoint)} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)"
+    if protocol == "slack":
+        return _url_problem(endpoint, "a Slack incoming-webhook URL")
+    if protocol == "webhook":
+        return _url_problem(endpoint, "a webhook URL")
+    if protocol == "file":
+        if not endpoint.strip() or any(ord(ch) < 32 for ch in endpoint):
+            return f"{quote(endpoint)} is not a file path"
+        return None
+    if protocol == "stdout":
+        if endpoint in STDOUT_ENDPOINTS:
+            return None
+        return f"{quote(endpoint)} is not valid for standard output; allowed: {', '.join(STDOUT_ENDPOINTS)}"
+    return None
+
+
 def endpoint_problem(protocol: str, endpoint: str) -> str | None:
     """Why ``endpoint`` cannot be a ``protocol`` subscription endpoint, or ``None``."""
+    if protocol in TRAILGUARD_PROTOCOLS:
+        return _trailguard_endpoint_problem(protocol, endpoint)
     if protocol in ("http", "https"):
         parts = urlsplit(endpoint)
         if parts.scheme != protocol or not parts.hostname:
@@ -122,6 +167,11 @@ class Subscription:
     @property
     def raw_message_delivery(self) -> bool:
         return self.attribute_map.get("RawMessageDelivery", "false").lower() == "true"
+
+    @property
+    def sns_compatible(self) -> bool:
+        """Whether SNS has this protocol: remediation and export must refuse a subscription that is not."""
+        return is_sns_protocol(self.protocol)
 
     def to_api_dict(self, topic_arn: str) -> dict[str, Any]:
         """The Subscribe request for this subscription on ``topic_arn``."""
@@ -295,11 +345,11 @@ def _subscription(checker: Checker, node: Node, path: str) -> Subscription | Non
     checker.unknown_keys(node, path, _SUBSCRIPTION_KEYS, ignored=_SUBSCRIPTION_OUTPUT_KEYS)
 
     protocol: str | None = None
-    protocol_node = checker.required(node, "Protocol", path, hint=f"; allowed: {', '.join(SNS_PROTOCOLS)}")
+    protocol_node = checker.required(node, "Protocol", path, hint=f"; allowed: {', '.join(SUBSCRIPTION_PROTOCOLS)}")
     if protocol_node is not None:
         protocol = checker.string(protocol_node, key_path(path, "Protocol"))
         if protocol is not None and not checker.choice(
-            protocol, SNS_PROTOCOLS, key_path(path, "Protocol"), protocol_node, "protocol"
+            protocol, SUBSCRIPTION_PROTOCOLS, key_path(path, "Protocol"), protocol_node, "protocol"
         ):
             protocol = None
 
@@ -368,6 +418,12 @@ def _attributes(
             checker, name, value, protocol, attr_path, value_node
         ):
             continue
+        if owner == "topic" and name == "DeliveryPolicy":
+            try:
+                parse_delivery_policy(None, value)
+            except DeliveryPolicyError as error:
+                checker.error(attr_path, str(error), value_node)
+                continue
         result.append((name, value))
     return tuple(result)
 
@@ -418,9 +474,15 @@ def _subscription_attribute_ok(
             return False
     elif name == "FilterPolicyScope":
         return checker.choice(value, ("MessageAttributes", "MessageBody"), path, node, "filter policy scope")
-    elif name == "DeliveryPolicy" and protocol is not None and protocol not in ("http", "https"):
-        checker.error(path, f"delivery policies apply only to http and https subscriptions, not {protocol}", node)
-        return False
+    elif name == "DeliveryPolicy":
+        if protocol is not None and protocol not in ("http", "https"):
+            checker.error(path, f"delivery policies apply only to http and https subscriptions, not {protocol}", node)
+            return False
+        try:
+            parse_delivery_policy(value)
+        except DeliveryPolicyError as error:
+            checker.error(path, str(error), node)
+            return False
     elif name == "SubscriptionRoleArn":
         arn = parse_arn(value)
         if arn is None or arn.service != "iam" or not arn.resource.startswith("role/"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,8 +144,13 @@ class CompiledPattern:
         return f"compile_pattern({self.text!r})"
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_pattern(text: str) -> CompiledPattern:
-    """Parse, validate and compile a CloudWatch Logs filter pattern; raise PatternError if invalid."""
+    """Parse, validate and compile a CloudWatch Logs filter pattern; raise PatternError if invalid.
+
+    Compiled patterns are immutable, so the same text gives the same object: validation, the engine and the
+    audit all compile the patterns they meet, and an account repeats the same few patterns many times.
+    """
     return CompiledPattern(text)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "compile_expression",
     "compile_path",
     "exact_equality",
+    "necessary_texts",
     "resolve_values",
 ]
 
@@ -101,6 +102,30 @@ def exact_equality(node: JsonExpr) -> tuple[Selector, str] | None:
         if text is not None:
             return node.selector, text
     return None
+
+
+def necessary_texts(node: JsonExpr) -> dict[Selector, frozenset[str]]:
+    """For each selector that must show one of a few texts for ``node`` to hold, those texts.
+
+    ``$.eventName = A && $.eventSource = s`` gives {eventName: {A}, eventSource: {s}}; an ``||`` keeps the
+    selectors every branch constrains, with the union of their texts. Used to index patterns by what they need
+    (PatternSet) and to see that two patterns can never hold together (disjoint texts on one selector).
+    """
+    equality = exact_equality(node)
+    if equality is not None:
+        selector, text = equality
+        return {selector: frozenset((text,))}
+    if isinstance(node, And):
+        merged: dict[Selector, frozenset[str]] = {}
+        for operand in node.operands:
+            for selector, texts in necessary_texts(operand).items():
+                merged[selector] = merged[selector] & texts if selector in merged else texts
+        return merged
+    if isinstance(node, Or):
+        branches = [necessary_texts(operand) for operand in node.operands]
+        shared = set(branches[0]).intersection(*branches[1:])
+        return {selector: frozenset().union(*(branch[selector] for branch in branches)) for selector in shared}
+    return {}
 
 
 def _compile_membership(path: Path, texts: frozenset[str]) -> Predicate:

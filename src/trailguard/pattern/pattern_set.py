@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trailguard.pattern.ast import And, JsonExpr, JsonPattern, Or, Selector
+from trailguard.pattern.ast import JsonExpr, JsonPattern, Selector
 from trailguard.pattern.compiled import CompiledPattern
 from trailguard.pattern.event import NOT_JSON, LogEvent
-from trailguard.pattern.json_eval import Path, compile_path, exact_equality
+from trailguard.pattern.json_eval import Path, compile_path, necessary_texts
 from trailguard.pattern.values import scalar_text
 
 __all__ = ["PatternSet"]
@@ -33,7 +33,7 @@ class PatternSet:
         by_selector: dict[Selector, dict[str, list[int]]] = {}
         always: list[int] = []
         for position, pattern in enumerate(self.patterns):
-            condition = _necessary_condition(pattern.tree.expression) if isinstance(pattern.tree, JsonPattern) else None
+            condition = _index_condition(pattern.tree.expression) if isinstance(pattern.tree, JsonPattern) else None
             if condition is None:
                 always.append(position)
                 continue
@@ -69,22 +69,9 @@ class PatternSet:
         return hits
 
 
-def _necessary_condition(node: JsonExpr) -> Condition | None:
-    """A (selector, texts) such that the expression can hold only if the selector's text is in texts."""
-    equality = exact_equality(node)
-    if equality is not None:
-        selector, text = equality
-        return selector, frozenset((text,))
-    if isinstance(node, And):
-        candidates = [c for c in (_necessary_condition(op) for op in node.operands) if c is not None]
-        # Any conjunct's condition is necessary; the smallest set is the most selective.
-        return min(candidates, key=lambda c: len(c[1])) if candidates else None
-    if isinstance(node, Or):
-        conditions = [_necessary_condition(op) for op in node.operands]
-        if any(c is None for c in conditions):
-            return None
-        selectors = {c[0] for c in conditions if c is not None}
-        if len(selectors) != 1:
-            return None
-        return selectors.pop(), frozenset().union(*(c[1] for c in conditions if c is not None))
-    return None
+def _index_condition(node: JsonExpr) -> Condition | None:
+    """The most selective necessary condition of a pattern: the selector with the fewest texts."""
+    conditions = necessary_texts(node)
+    if not conditions:
+        return None
+    return min(conditions.items(), key=lambda item: len(item[1]))

@@ -1,7 +1,8 @@
-"""The audit document (docs/audit-document.md) read into typed objects, each field the page uses checked.
+"""The audit document (docs/audit-document.md) read into typed objects for the HTML page.
 
-A link's ``details`` differ by kind and grow as the audit learns more, so they stay a mapping here; the page reads
-only the documented keys, and shows any value as text.
+The document is checked first as every audit format checks it (:func:`~trailguard.report.audit_document.
+audit_controls`); the fields only the page reads are checked here. A link's ``details`` differ by kind and grow as
+the audit learns more, so they stay a mapping; the page reads only the documented keys, and shows any value as text.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from trailguard.report.audit_document import LINK_KINDS, STATUSES, audit_controls
 from trailguard.report.document import DocumentError, Node
 
 __all__ = [
-    "CHAIN_KINDS",
-    "STATUSES",
+    "LINK_STATES",
     "ApiErrorRecord",
     "AuditDocument",
     "ControlRecord",
@@ -22,9 +23,7 @@ __all__ = [
     "read_audit_document",
 ]
 
-#: The links of a monitoring chain, in order (docs/audit-document.md, "link").
-CHAIN_KINDS: Final = ("trail", "logGroup", "metricFilter", "alarm", "topic", "subscription")
-STATUSES: Final = ("PASS", "FAIL", "MANUAL", "ERROR")
+LINK_STATES: Final = ("ok", "broken", "error", "manual")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +42,7 @@ class LinkRecord:
     id: str
     region: str | None
     ok: bool | None
+    state: str  # ok, broken, error (a call failed), manual (a person must judge it)
     problem: str | None
     details: Mapping[str, Any]
 
@@ -82,6 +82,7 @@ class AuditDocument:
 
 def read_audit_document(document: Mapping[str, Any]) -> AuditDocument:
     """The document read and checked; DocumentError names the first field that is wrong."""
+    audit_controls(document)
     root = Node(document)
     tool = root.optional_node("tool")
     summary_node = root.node("summary")
@@ -103,9 +104,9 @@ def _control(node: Node) -> ControlRecord:
     if status not in STATUSES:
         raise DocumentError(f"{node.path}.status: expected one of {', '.join(STATUSES)}, found {status!r}")
     broken = node.optional_text("brokenLink")
-    if broken is not None and broken not in CHAIN_KINDS:
+    if broken is not None and broken not in LINK_KINDS:
         raise DocumentError(
-            f"{node.path}.brokenLink: expected one of {', '.join(CHAIN_KINDS)} or null, found {broken!r}"
+            f"{node.path}.brokenLink: expected one of {', '.join(LINK_KINDS)} or null, found {broken!r}"
         )
     evidence = node.optional_node("evidence") or Node({}, f"{node.path}.evidence")
     other_chains = []
@@ -146,13 +147,19 @@ def _object(value: object, where: str) -> Mapping[str, Any]:
 
 def _link(node: Node) -> LinkRecord:
     kind = node.text("kind")
-    if kind not in CHAIN_KINDS:
-        raise DocumentError(f"{node.path}.kind: expected one of {', '.join(CHAIN_KINDS)}, found {kind!r}")
+    if kind not in LINK_KINDS:
+        raise DocumentError(f"{node.path}.kind: expected one of {', '.join(LINK_KINDS)}, found {kind!r}")
+    ok = node.boolean("ok")
+    # ``state`` says why a link that is not ok stopped its chain; documents without it know only ok/not ok.
+    state = node.optional_text("state")
+    if state not in LINK_STATES:
+        state = "ok" if ok else "broken"
     return LinkRecord(
         kind=kind,
         id=node.text("id", ""),
         region=node.optional_text("region"),
-        ok=node.boolean("ok"),
+        ok=ok,
+        state=state,
         problem=node.optional_text("problem"),
         details=node.mapping("details"),
     )

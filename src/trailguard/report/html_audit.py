@@ -8,33 +8,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from trailguard.report.audit_view import (
-    CHAIN_KINDS,
-    STATUSES,
-    ControlRecord,
-    LinkRecord,
-    read_audit_document,
-)
+from trailguard.report.audit_document import LINK_KINDS, LINK_LABELS, STATUSES
+from trailguard.report.audit_view import ControlRecord, LinkRecord, read_audit_document
 from trailguard.report.environment import render_page
 from trailguard.report.formats import alarm_sentence, format_value
 
 __all__ = ["render_audit_html"]
 
-KIND_LABELS: Final = {
-    "trail": "Trail",
-    "logGroup": "Log group",
-    "metricFilter": "Metric filter",
-    "alarm": "Alarm",
-    "topic": "SNS topic",
-    "subscription": "Subscription",
-}
+#: A link kind as the heading of its box: "CloudTrail trail", "Log group", ... "Subscription".
+KIND_LABELS: Final = {kind: label[0].upper() + label[1:] for kind, label in LINK_LABELS.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class ChainBox:
     kind: str
     label: str
-    state: str  # ok, broken, manual (not decided), unreached (the chain broke before it)
+    state: str  # ok, broken, error (a call failed), manual (a person must judge it), unreached (the chain stopped)
     name: str
     facts: list[tuple[str, str]]
     problem: str | None
@@ -114,8 +103,10 @@ def _card(index: int, control: ControlRecord) -> ControlCard:
     return ControlCard(
         anchor=f"control-{index + 1}",
         control=control,
-        boxes=chain_boxes(control.chain, control.broken_link, control.region),
-        other_chains=[chain_boxes(chain, _first_broken(chain), control.region) for chain in control.other_chains],
+        boxes=chain_boxes(control.chain, control.broken_link, control.region, _STOP_STATES.get(control.status)),
+        other_chains=[
+            chain_boxes(chain, _first_broken(chain), control.region, "broken") for chain in control.other_chains
+        ],
         metric_filter=by_kind.get("metricFilter"),
         alarm=by_kind.get("alarm"),
     )
@@ -123,34 +114,39 @@ def _card(index: int, control: ControlRecord) -> ControlCard:
 
 def _first_broken(chain: Sequence[LinkRecord]) -> str | None:
     for link in chain:
-        if link.ok is False:
+        if link.state != "ok":
             return link.kind
     present = {link.kind for link in chain}
-    missing = [kind for kind in CHAIN_KINDS if kind not in present]
+    missing = [kind for kind in LINK_KINDS if kind not in present]
     return missing[0] if missing else None
 
 
-def chain_boxes(chain: Sequence[LinkRecord], broken_kind: str | None, region: str) -> list[ChainBox]:
-    """The six positions of a chain: each present link with its state, the missing ones as the broken link (when
-    the chain broke for want of it) or as not reached. A link's region is shown when it is not ``region``."""
+_STOP_STATES: Final = {"FAIL": "broken", "ERROR": "error", "MANUAL": "manual"}
+
+
+def chain_boxes(
+    chain: Sequence[LinkRecord], broken_kind: str | None, region: str, stop_state: str | None
+) -> list[ChainBox]:
+    """The six positions of a chain: each present link with its state, a missing one where the chain stopped
+    (``broken_kind``) in ``stop_state``, the others as not reached. A link's region is shown when not ``region``."""
     by_kind: dict[str, LinkRecord] = {}
     for link in chain:
         by_kind.setdefault(link.kind, link)
     boxes = []
-    for kind in CHAIN_KINDS:
+    for kind in LINK_KINDS:
         found = by_kind.get(kind)
         if found is None:
-            state = "broken" if kind == broken_kind else "unreached"
-            name = "none found" if kind == broken_kind else "not reached"
+            stopped = kind == broken_kind and stop_state is not None
+            state = stop_state if stopped and stop_state is not None else "unreached"
+            name = {"broken": "none found", "error": "could not be read", "manual": "to check by hand"}.get(
+                state, "not reached"
+            )
             boxes.append(ChainBox(kind, KIND_LABELS[kind], state, name, [], None, None))
             continue
         link = found
-        if link.ok is False or kind == broken_kind:
-            state = "broken"
-        elif link.ok is None:
-            state = "manual"
-        else:
-            state = "ok"
+        state = link.state
+        if kind == broken_kind and state == "ok" and stop_state is not None:
+            state = stop_state  # the document names this link as where the chain stopped
         boxes.append(
             ChainBox(
                 kind,
