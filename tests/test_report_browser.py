@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -273,3 +275,35 @@ def test_audit_summary_prints_without_navigation(browser_factory: Any, tmp_path:
     page.pdf(path=str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
     assert opened.problems == []
+
+
+def test_audit_html_of_an_account_in_moto(
+    browser_factory: Any, moto_server: str, aws_environment: str, tmp_path: Path
+) -> None:
+    """``trailguard audit --output html`` end to end: a real account (moto's HTTP server), the real audit, the page."""
+    from aws_builders import AccountSpec, build_account
+
+    account = build_account(moto_server, AccountSpec.for_controls("4.6", "4.3"))
+    page_path = tmp_path / "audit.html"
+    where = ["--endpoint-url", moto_server, "--role-arn", account.role_arn, "--region", "us-east-1"]
+    output = ["--output", "html", "--output-file", str(page_path)]
+    result = subprocess.run(
+        [sys.executable, "-m", "trailguard", "audit", *where, "--controls", "4.6,4.3,4.1", *output],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 3, result.stderr  # 4.1 has no metric filter in this account
+    opened = open_page(browser_factory(), page_path)
+    assert_self_contained(opened, page_path)
+    page = opened.page
+    statuses = page.locator("article.card").evaluate_all("cards => cards.map(c => c.dataset.status)")
+    assert sorted(statuses) == ["FAIL", "PASS", "PASS"]
+    failing = page.locator("article.card[data-status=FAIL]")
+    chosen = failing.locator("ol.chain").first  # the chain that got furthest; the others are folded below it
+    assert chosen.locator("li[data-state=broken]").get_attribute("data-kind") == "metricFilter"
+    assert failing.locator(".remedy").is_visible()
+    assert account.account_id in page.locator("header").inner_text()
+    screenshot(opened, tmp_path, "audit-moto-account")

@@ -57,6 +57,7 @@ _RENDERERS: Final[dict[str, Callable[[Mapping[str, Any]], str | bytes]]] = {
     "sarif": render_sarif,
     "ocsf": render_ocsf,
     "asff": render_asff,
+    "html": render_audit_html,
 }
 
 #: The formats :func:`render_audit` knows, in the order ``--output`` lists them.

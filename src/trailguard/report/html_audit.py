@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from trailguard.report.audit_document import LINK_KINDS, LINK_LABELS, STATUSES
+from trailguard.report.audit_document import LINK_KINDS, LINK_LABELS, STATUSES, scrub_surrogates
 from trailguard.report.audit_view import ControlRecord, LinkRecord, read_audit_document
 from trailguard.report.environment import render_page
 from trailguard.report.formats import alarm_sentence, format_value
@@ -62,7 +62,8 @@ def render_audit_html(document: Mapping[str, Any]) -> str:
     Raises :class:`~trailguard.report.document.DocumentError` when a field the page needs is missing or of the
     wrong type.
     """
-    audit = read_audit_document(document)
+    # Text that UTF-8 cannot carry (a lone surrogate from a JSON escape) is replaced, as the other formats do.
+    audit = read_audit_document(scrub_surrogates(document))
     groups: dict[str, ControlGroup] = {}
     cards: list[ControlCard] = []
     for index, control in enumerate(audit.controls):
