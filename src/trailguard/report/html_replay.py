@@ -250,8 +250,8 @@ def _sentence(alarm: AlarmRecord, definition: AlarmDefinition | None) -> str:
 
 def _threshold_label(definition: AlarmDefinition) -> str:
     known = COMPARISONS.get(definition.comparison)
-    sign = known.sign if known is not None else ""
-    return f"threshold {sign} {format_value(definition.threshold or 0.0)}".replace("  ", " ")
+    words = ["threshold", known.sign if known is not None else "", format_value(definition.threshold or 0.0)]
+    return " ".join(word for word in words if word)
 
 
 def _filter_section(
