@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,23 @@ def test_cloudtrail_bad_files_are_reported_not_fatal(tmp_path: Path, bad: bytes)
     assert result.returncode == 0
     assert "bad.json" in result.stderr
     assert "1 of 1 event matched" in result.stdout
+
+
+def test_line_longer_than_the_largest_event_is_set_aside_without_being_held(tmp_path: Path) -> None:
+    log = tmp_path / "long.log"
+    with log.open("wb") as out:
+        out.write(b"ERROR first\n")
+        out.write(b"ERROR " + b"x" * (3 * 1024 * 1024) + b"\n")  # 3 MiB: over CloudWatch Logs' 1 MB event
+        out.write(b"ERROR " + b"y" * (1_048_576 - 6) + b"\r\n")  # exactly 1 MiB: still an event
+        out.write(b"ERROR last")
+    result = run("ERROR", str(log), "--output", "json")
+    assert [m["eventNumber"] for m in json.loads(result.stdout)["matches"]] == [1, 3, 4]
+    assert "line 2: longer than 1,048,576 bytes" in result.stderr
+
+
+def test_fifo_in_a_cloudtrail_folder_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "one.json").write_text(json.dumps([FAILED]))
+    os.mkfifo(tmp_path / "two.json")
+    result = run(CIS_4_6, str(tmp_path), "--cloudtrail")
+    assert result.returncode == 0, result.stderr
+    assert "two.json: skipped: a FIFO" in result.stderr

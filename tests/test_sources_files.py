@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -297,11 +298,22 @@ def test_record_that_is_not_an_object(tmp_path: Path) -> None:
     assert quarantine.by_reason == {QuarantineReason.NOT_OBJECT: 2}
 
 
-def test_records_field_that_is_not_a_list_makes_an_ordinary_record(tmp_path: Path) -> None:
-    # Only {"Records": [...]} is CloudTrail's wrapper; anything else is a record (here one without eventTime).
-    path = write(tmp_path / "odd.json", b'{"Records": {"eventTime": "2026-07-28T09:00:00Z"}}')
+@pytest.mark.parametrize("records", ['{"eventTime": "2026-07-28T09:00:00Z"}', '"x"', "null"])
+def test_records_field_that_is_not_an_array_is_not_cloudtrail(tmp_path: Path, records: str) -> None:
+    # No CloudTrail record has a top-level "Records" field: this is a broken delivery document, not a record
+    # "without eventTime".
+    path = write(tmp_path / "odd.json", '{"Records": ' + records + "}")
     _, quarantine = read_all(path)
-    assert only_entry(quarantine) == (str(path), 1, QuarantineReason.MISSING_EVENT_TIME)
+    assert only_entry(quarantine) == (str(path), None, QuarantineReason.NOT_CLOUDTRAIL)
+    assert quarantine.entries[0].detail.startswith('"Records" is a JSON ')
+    assert "not an array of records" in quarantine.entries[0].detail
+
+
+def test_records_field_that_is_not_an_array_on_a_json_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "odd.jsonl", orjson.dumps(ct_record(1)) + b'\n{"Records": {}}\n')
+    events, quarantine = read_all(path)
+    assert len(events) == 1
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.NOT_CLOUDTRAIL)
 
 
 def test_document_that_is_a_scalar(tmp_path: Path) -> None:
@@ -367,6 +379,51 @@ def test_bad_first_json_line_is_reported_once_records_appear(tmp_path: Path) -> 
 def test_nan_is_not_json(tmp_path: Path) -> None:
     path = write(tmp_path / "nan.json", b'{"eventTime":"2026-07-28T09:00:00Z","v":NaN}')
     _, quarantine = read_all(path)
+    assert only_entry(quarantine) == (str(path), 1, QuarantineReason.NOT_JSON)
+    assert quarantine.entries[0].detail == "NaN or Infinity is not a JSON value"
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_nan_in_one_record_keeps_the_others(tmp_path: Path, constant: bytes, gzipped: bool) -> None:
+    bad = b'{"eventTime":"2026-07-28T09:00:02Z","readOnly":' + constant + b"}"
+    text = b'{"Records":[' + orjson.dumps(ct_record(1)) + b",\n" + bad + b"," + orjson.dumps(ct_record(3)) + b"]}"
+    path = write(tmp_path / "nan.json.gz", text, gzipped=gzipped)
+    events, quarantine = read_all(path)
+    assert [(event.position, event.record) for event in events] == [(1, ct_record(1)), (3, ct_record(3))]
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.NOT_JSON)
+    assert quarantine.entries[0].detail == "NaN or Infinity is not a JSON value"
+    assert quarantine.entries[0].raw_preview is not None and constant.decode() in quarantine.entries[0].raw_preview
+
+
+def test_bad_utf8_byte_in_one_record_keeps_the_others(tmp_path: Path) -> None:
+    bad = orjson.dumps(ct_record(2, userAgent="caf\u00e9")).replace("é".encode(), b"\xe9")  # Latin-1 é
+    text = delivery([ct_record(1)])[:-2] + b"," + bad + b"," + orjson.dumps(ct_record(3)) + b"]}"
+    path = write(tmp_path / "latin1.json", text)
+    quarantine_path = tmp_path / "q.jsonl"
+    with Quarantine(quarantine_path) as quarantine:
+        events = list(read_paths([str(path)], quarantine))
+    assert [event.position for event in events] == [1, 3]
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.NOT_JSON)
+    offset = text.index(b"\xe9")
+    assert quarantine.entries[0].detail.startswith(f"not UTF-8 text (byte 0xe9 at offset {offset} of the input)")
+    (line,) = quarantine_path.read_text().splitlines()
+    assert base64.b64decode(json.loads(line)["raw_base64"]) == bad  # the record's bytes, exactly
+
+
+def test_bad_record_on_a_json_line_is_named_by_line_and_index(tmp_path: Path) -> None:
+    line = b'{"Records":[' + orjson.dumps(ct_record(1)) + b',{"eventTime":"2026-07-28T09:00:02Z","v":NaN}]}'
+    path = write(tmp_path / "lines.jsonl", orjson.dumps(ct_record(0)) + b"\n" + line + b"\n")
+    events, quarantine = read_all(path)
+    assert [event.position for event in events] == [1, 2]
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.NOT_JSON)
+    assert quarantine.entries[0].detail == "record 2 on this line: NaN or Infinity is not a JSON value"
+
+
+def test_broken_structure_still_refuses_the_whole_document(tmp_path: Path) -> None:
+    # Only bad values are recovered from: a syntax error leaves no reliable record boundaries.
+    path = write(tmp_path / "broken.json", delivery([ct_record(1), ct_record(2)])[:-3] + b"NaN")
+    _, quarantine = read_all(path)
     assert only_entry(quarantine) == (str(path), None, QuarantineReason.NOT_JSON)
 
 
@@ -379,6 +436,14 @@ def test_text_that_utf8_cannot_carry(tmp_path: Path) -> None:
 
 def test_invalid_utf8_file(tmp_path: Path) -> None:
     path = write(tmp_path / "latin1.json", '[{"eventTime":"2026-07-28T09:00:00Z","v":"caf\xe9"}]'.encode("latin-1"))
+    _, quarantine = read_all(path)
+    assert only_entry(quarantine) == (str(path), 1, QuarantineReason.NOT_JSON)
+    offset = path.read_bytes().index(b"\xe9")
+    assert quarantine.entries[0].detail.startswith(f"not UTF-8 text (byte 0xe9 at offset {offset} of the input)")
+
+
+def test_invalid_utf8_outside_any_string_refuses_the_whole_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "binary.json", b'[{"eventTime":"2026-07-28T09:00:00Z"}, \xff]')
     _, quarantine = read_all(path)
     assert only_entry(quarantine) == (str(path), None, QuarantineReason.NOT_JSON)
 
@@ -590,3 +655,164 @@ def test_quarantine_file_is_written_as_entries_arrive(tmp_path: Path) -> None:
         "detail": "",
         "raw": '{"eventName":"NoTime"}',
     }
+
+
+# --- event times outside the supported range ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "event_time", ["9999-12-31T23:59:59Z", "9999-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"]
+)
+def test_event_time_outside_the_supported_range_is_quarantined(tmp_path: Path, event_time: str) -> None:
+    path = write(tmp_path / "t.json", delivery([ct_record(1), ct_record(2, eventTime=event_time)]))
+    events, quarantine = read_all(path)
+    assert [event.position for event in events] == [1]
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.EVENT_TIME_OUT_OF_RANGE)
+    assert quarantine.entries[0].detail == (
+        f'eventTime is "{event_time}"; supported: from 1970-01-01T00:00:00Z up to (not including) 9999-01-01T00:00:00Z'
+    )
+
+
+def test_event_time_at_the_edges_of_the_range_is_kept(tmp_path: Path) -> None:
+    edges = [ct_record(1, eventTime="1970-01-01T00:00:00Z"), ct_record(2, eventTime="9998-12-31T23:59:59.999Z")]
+    events, quarantine = read_all(write(tmp_path / "t.json", delivery(edges)))
+    assert quarantine.count == 0
+    assert [event.timestamp_ms for event in events] == [0, 253_370_764_799_999]
+
+
+def test_event_time_out_of_range_is_kept_when_times_are_not_required(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.json", delivery([ct_record(1, eventTime="9999-12-31T23:59:59Z")]))
+    (event,), quarantine = read_all(path, require_event_time=False)
+    assert quarantine.count == 0 and event.timestamp_ms is None
+
+
+# --- what is never read: non-regular files in folders, the quarantine file, nothing at all -----------------
+
+
+def test_fifo_inside_a_folder_is_skipped_counted_and_reported(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", delivery([ct_record(1)]))
+    os.mkfifo(tmp_path / "b.fifo")  # opening it to read would wait for a writer forever
+    write(tmp_path / "c.json", delivery([ct_record(3)]))
+    stats = SourceStats()
+    events, quarantine = read_all(tmp_path, stats=stats)
+    assert [event.position for event in events] == [1, 1] and quarantine.count == 0
+    assert (stats.files_read, stats.files_skipped, stats.files_not_regular) == (2, 1, 1)
+    assert stats.warnings == [
+        f"{tmp_path / 'b.fifo'}: skipped: a FIFO, not a regular file (only those are read in folders)"
+    ]
+    assert measure_paths([str(tmp_path)]).skipped == 1
+
+
+def test_socket_and_link_to_a_fifo_inside_a_folder_are_skipped(tmp_path: Path) -> None:
+    import socket
+
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink(tmp_path / "pipe", tmp_path / "link-to-pipe.json")
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(tmp_path / "sock"))
+        stats = SourceStats()
+        events, quarantine = read_all(tmp_path, stats=stats)
+    finally:
+        server.close()
+    assert events == [] and quarantine.count == 0
+    assert stats.files_not_regular == 3
+    assert any("a socket" in warning for warning in stats.warnings)
+
+
+def test_fifo_named_explicitly_is_read(tmp_path: Path) -> None:
+    # As bash's <(zcat ...) passes a pipe: a FIFO the user names is an input.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    payload = gzip.compress(delivery([ct_record(1), ct_record(2)]))
+    writer = subprocess.Popen([sys.executable, "-c", f"open({str(fifo)!r}, 'wb').write({payload!r})"])
+    try:
+        events, quarantine = read_all(fifo)
+    finally:
+        writer.wait(timeout=30)
+    assert [event.position for event in events] == [1, 2] and quarantine.count == 0
+
+
+def test_regular_file_replaced_by_a_fifo_after_the_listing_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", delivery([ct_record(1)]))
+    swapped = write(tmp_path / "b.json", delivery([ct_record(2)]))
+    stats = SourceStats()
+    quarantine = Quarantine()
+    events = read_paths([str(tmp_path)], quarantine, stats=stats)
+    assert next(events).position == 1  # the folder has been listed, b.json seen as a regular file
+    swapped.unlink()
+    os.mkfifo(swapped)
+    assert list(events) == []  # not blocked waiting for a writer
+    assert stats.files_not_regular == 1 and quarantine.count == 0
+
+
+def test_quarantine_file_inside_a_replayed_folder_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", delivery([ct_record(1), {"eventName": "NoTime"}]))
+    write(tmp_path / "trailguard-quarantine.jsonl", b'{"origin":"x","position":1,"reason":"r"}\n')  # an earlier run
+    stats = SourceStats()
+    with Quarantine(tmp_path / "trailguard-quarantine.jsonl") as quarantine:
+        events = list(read_paths([str(tmp_path)], quarantine, stats=stats))
+    assert len(events) == 1
+    assert only_entry(quarantine) == (str(tmp_path / "a.json"), 2, QuarantineReason.MISSING_EVENT_TIME)
+    assert stats.files_skipped == 1 and stats.files_read == 1
+
+
+def test_quarantine_file_created_during_the_walk_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", delivery([{"eventName": "NoTime"}]))  # sets something aside first
+    write(tmp_path / "z.json", delivery([ct_record(1)]))
+    with Quarantine(tmp_path / "q.jsonl") as quarantine:
+        events = list(read_paths([str(tmp_path)], quarantine))
+    assert len(events) == 1 and quarantine.count == 1  # q.jsonl (sorted between) was listed, then skipped
+
+
+@pytest.mark.parametrize("how", ["same path", "hard link", "symbolic link"])
+def test_input_that_is_the_quarantine_file_is_refused_before_anything_is_read(tmp_path: Path, how: str) -> None:
+    victim = write(tmp_path / "victim.json", delivery([ct_record(1), {"eventName": "NoTime"}]))
+    before = victim.read_bytes()
+    quarantine_path = victim
+    if how == "hard link":
+        quarantine_path = tmp_path / "hard.jsonl"
+        os.link(victim, quarantine_path)
+    elif how == "symbolic link":
+        quarantine_path = tmp_path / "soft.jsonl"
+        os.symlink(victim, quarantine_path)
+    with Quarantine(quarantine_path) as quarantine, pytest.raises(SourceError, match="is the quarantine file"):
+        read_paths([str(victim)], quarantine)
+    assert victim.read_bytes() == before
+
+
+def test_standard_input_that_is_the_quarantine_file_is_refused(tmp_path: Path) -> None:
+    quarantine_path = write(tmp_path / "q.jsonl", delivery([ct_record(1)]))
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from trailguard.sources import Quarantine, SourceError, read_paths\n"
+        f"q = Quarantine(Path({str(quarantine_path)!r}))\n"
+        "try:\n"
+        "    read_paths(['-'], q)\n"
+        "except SourceError as error:\n"
+        "    print(error)\n"
+    )
+    with quarantine_path.open("rb") as stdin:
+        result = subprocess.run([sys.executable, "-c", script], stdin=stdin, capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("-: standard input is the quarantine file")
+
+
+def test_empty_path_is_a_source_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="empty path"):
+        read_paths([""], Quarantine())
+
+
+def test_closed_standard_input_is_a_source_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when file descriptor 0 is closed
+    with pytest.raises(SourceError, match="standard input is closed"):
+        read_paths(["-"], Quarantine())
+
+
+def test_integer_of_thousands_of_digits_sets_aside_only_its_record(tmp_path: Path) -> None:
+    # Python's int() refuses over 4,300 digits; the lenient parser keeps the text, the pattern engine cannot.
+    huge = b'{"eventTime":"2026-07-28T09:00:01Z","n":' + b"9" * 5000 + b"}"
+    path = write(tmp_path / "big.json", b'{"Records":[' + orjson.dumps(ct_record(0)) + b"," + huge + b"]}")
+    events, quarantine = read_all(path)
+    assert [event.position for event in events] == [1]
+    assert only_entry(quarantine) == (str(path), 2, QuarantineReason.NUMBER_TOO_LONG)

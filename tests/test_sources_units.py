@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,9 @@ from hypothesis import strategies as st
 
 from trailguard.pattern.event import parse_json_object
 from trailguard.sources import Quarantine, QuarantineReason, read_paths
-from trailguard.sources.event_time import parse_event_time
-from trailguard.sources.jsondoc import GzipError, gunzip
+from trailguard.sources.event_time import LATEST_EVENT_TIME_MS, parse_event_time, parse_iso_time
+from trailguard.sources.inflate import GzipBombError, GzipError, InputReader
+from trailguard.sources.limits import MAX_DOCUMENT_BYTES
 
 # --- event times ------------------------------------------------------------------------------------------
 
@@ -33,12 +36,35 @@ from trailguard.sources.jsondoc import GzipError, gunzip
     ],
 )
 def test_event_time_values(text: str, expected: int) -> None:
-    assert parse_event_time(text) == expected
+    assert parse_iso_time(text) == expected
+    assert parse_event_time(text) == (expected if expected >= 0 else None)
 
 
 @pytest.mark.parametrize("value", [None, 1627563214, 1.5, "", "now", "2021-02-30T00:00:00Z", "12:53:34", ["x"], True])
 def test_unusable_event_times(value: object) -> None:
     assert parse_event_time(value) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "supported"),
+    [
+        ("0001-01-01T00:00:00Z", False),
+        ("1969-12-31T23:59:59.999Z", False),
+        ("1970-01-01T00:00:00Z", True),
+        ("9998-12-31T23:59:59.999Z", True),
+        ("9999-01-01T00:00:00Z", False),
+        ("9999-12-31T23:59:59Z", False),
+        ("9999-12-31T23:59:59-05:00", False),  # a moment in year 10000
+        ("0001-01-01T00:00:00+05:00", False),  # a moment in year 0
+    ],
+)
+def test_supported_event_time_range(text: str, supported: bool) -> None:
+    assert parse_iso_time(text) is not None
+    assert (parse_event_time(text) is not None) is supported
+
+
+def test_latest_event_time_is_9999_01_01() -> None:
+    assert parse_iso_time("9999-01-01T00:00:00Z") == LATEST_EVENT_TIME_MS
 
 
 # --- the quarantine -------------------------------------------------------------------------------------
@@ -96,27 +122,63 @@ def test_quarantine_preview_is_short_but_the_file_keeps_everything(tmp_path: Pat
 # --- gzip ----------------------------------------------------------------------------------------------------
 
 
+def gunzip(data: bytes, piece: int = 1 << 30) -> bytes:
+    reader = InputReader(io.BytesIO(data))
+    pieces = []
+    while chunk := reader.read(piece):
+        assert len(chunk) <= piece
+        pieces.append(chunk)
+    return b"".join(pieces)
+
+
 def test_gunzip_passes_other_bytes_through() -> None:
     assert gunzip(b'{"Records":[]}') == b'{"Records":[]}'
 
 
-def test_gunzip_members_and_zero_padding() -> None:
-    assert gunzip(gzip.compress(b"ab") + gzip.compress(b"cd") + b"\x00" * 512) == b"abcd"
+@pytest.mark.parametrize("piece", [1, 3, 1 << 20])
+def test_gunzip_members_and_zero_padding(piece: int) -> None:
+    assert gunzip(gzip.compress(b"ab") + gzip.compress(b"cd") + b"\x00" * 512, piece) == b"abcd"
 
 
 def test_gunzip_empty_member() -> None:
     assert gunzip(gzip.compress(b"")) == b""
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "crc", "trailing", "zeros then garbage"])
 def test_gunzip_damage(damage: str) -> None:
     data = bytearray(gzip.compress(b"x" * 10_000))
     if damage == "truncate":
         del data[20:]
-    else:
+    elif damage == "flip":
         data[12] ^= 0x55
-    with pytest.raises(GzipError):
+    elif damage == "crc":
+        data[-8] ^= 0x01
+    elif damage == "trailing":
+        data += b"garbage"
+    else:
+        data += b"\x00" * 100 + b"x"
+    with pytest.raises(GzipError) as raised:
         gunzip(bytes(data))
+    assert not isinstance(raised.value, GzipBombError)
+    if damage == "trailing":
+        assert str(raised.value) == "7 bytes of trailing data after the gzip stream"
+
+
+def test_reading_counts_stored_and_decoded_bytes() -> None:
+    data = gzip.compress(b"y" * 100_000)
+    reader = InputReader(io.BytesIO(data))
+    assert reader.read(10) == b"y" * 10
+    assert (reader.stored, reader.decoded) == (len(data), 10)
+
+
+def test_gzip_bomb_is_stopped_once_past_the_document_cap() -> None:
+    inflater = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = b"\x00" * (1 << 20)
+    bomb = b"".join(inflater.compress(zeros) for _ in range(64)) + inflater.flush()  # 64 MiB in ~64 KB
+    reader = InputReader(io.BytesIO(bomb))
+    assert len(reader.read(MAX_DOCUMENT_BYTES)) == MAX_DOCUMENT_BYTES  # up to the cap, any ratio is fine
+    with pytest.raises(GzipBombError, match="decompression bomb"):
+        reader.read(1)
 
 
 # --- properties over arbitrary records -------------------------------------------------------------------

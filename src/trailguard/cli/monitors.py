@@ -7,12 +7,13 @@ import sys
 import click
 import orjson
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration, cis_controls
+from trailguard.cli.config_file import ConfigFileProblem, read_config
 from trailguard.cli.options import fail
-from trailguard.model import ConfigError, Configuration, load_config
+from trailguard.cli.output import StdoutConsole, write_stdout
+from trailguard.model import ConfigError, Configuration
 
 
 @click.group("monitors")
@@ -92,7 +93,7 @@ def show(ids: str, cis_version: str, output_format: str, region: str, account_id
     if output_format == "json":
         _print_json(document)
     else:
-        sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000))
+        write_stdout(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000).rstrip("\n"))
 
 
 @monitors.command("validate")
@@ -105,13 +106,13 @@ def validate(files: tuple[str, ...]) -> None:
     invalid = 0
     for path in files:
         try:
-            config = load_config(path)
-        except ConfigError as error:
+            config = read_config(path)
+        except ConfigFileProblem as problem:
+            if problem.unreadable:
+                fail(str(problem))
             invalid += 1
-            click.echo(str(error), err=True)
+            click.echo(str(problem), err=True)
             continue
-        except OSError as error:
-            fail(f"cannot read {path}: {error.strerror or error}")
         for warning in config.warnings:
             click.echo(str(warning), err=True)
         click.echo(
@@ -123,17 +124,15 @@ def validate(files: tuple[str, ...]) -> None:
 
 def _load(path: str) -> Configuration:
     try:
-        return load_config(path)
-    except ConfigError as error:
-        fail(f"invalid configuration:\n{error}")
-    except OSError as error:
-        fail(f"cannot read {path}: {error.strerror or error}")
+        return read_config(path)
+    except ConfigFileProblem as problem:
+        fail(str(problem) if problem.unreadable else f"invalid configuration:\n{problem}")
 
 
-def _console() -> Console:
+def _console() -> StdoutConsole:
     # Tables need room: a pipe or file gets 160 columns rather than rich's default 80.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    write_stdout(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
 from typing import NoReturn
 
 import click
 
 from trailguard.catalog import DEFAULT_CIS_VERSION, CatalogError, cis_configuration
-from trailguard.model import (
-    DEFAULT_ACCOUNT_ID,
-    DEFAULT_LOG_GROUP_NAME,
-    DEFAULT_REGION,
-    ConfigError,
-    Configuration,
-    load_config,
+from trailguard.cli.config_file import ConfigFileProblem, read_config
+from trailguard.model import DEFAULT_ACCOUNT_ID, DEFAULT_LOG_GROUP_NAME, DEFAULT_REGION, ConfigError, Configuration
+from trailguard.sources.event_time import (
+    LATEST_EVENT_TIME_MS,
+    SUPPORTED_RANGE_TEXT,
+    in_supported_range,
+    parse_iso_time,
 )
 
 __all__ = ["fail", "load_monitors", "parse_time"]
@@ -42,11 +41,9 @@ def load_monitors(
         fail("give either --config or --cis, not both")
     if config_path is not None:
         try:
-            config = load_config(config_path)
-        except ConfigError as error:
-            fail(f"invalid configuration:\n{_indent(str(error))}")
-        except OSError as error:
-            fail(f"cannot read {config_path}: {error.strerror or error}")
+            config = read_config(config_path)
+        except ConfigFileProblem as problem:
+            fail(str(problem) if problem.unreadable else f"invalid configuration:\n{_indent(str(problem))}")
         for warning in config.warnings:
             click.echo(str(warning), err=True)
         return config
@@ -63,22 +60,22 @@ def load_monitors(
 
 
 def parse_time(text: str | None, option: str) -> int | None:
-    """ISO 8601 (``2021-07-29T12:00:00Z``, ``2021-07-29 12:00``, ``2021-07-29``) or epoch ms -> epoch ms."""
+    """ISO 8601 (``2021-07-29T12:00:00Z``, ``2021-07-29 12:00``, ``2021-07-29``; UTC unless an offset is
+    given) or epoch milliseconds (ASCII digits) -> epoch ms, within the supported event-time range."""
     if text is None:
         return None
     stripped = text.strip()
-    if stripped.isdigit():
-        return int(stripped)
-    try:
-        if len(stripped) == 10:
-            moment = datetime.combine(date.fromisoformat(stripped), datetime.min.time(), UTC)
-        else:
-            moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-    except ValueError:
+    # isdigit() alone accepts digits of every script ("１２３"), which int() would read as a number; and
+    # int() refuses over 4,300 digits, far past the supported range anyway.
+    if stripped.isascii() and stripped.isdigit():
+        ms: int | None = int(stripped) if len(stripped) <= 20 else LATEST_EVENT_TIME_MS
+    else:
+        ms = parse_iso_time(stripped)
+    if ms is None:
         fail(f"{option} {text!r} is not a time; use ISO 8601 such as 2021-07-29T12:00:00Z, or epoch milliseconds")
-    return int(moment.timestamp() * 1000)
+    if not in_supported_range(ms):
+        fail(f"{option} {text!r} is outside the supported range of event times, {SUPPORTED_RANGE_TEXT}")
+    return ms
 
 
 def _indent(text: str) -> str:

@@ -24,12 +24,26 @@ from rich.text import Text
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
 from trailguard.cli.replay_notify import check_notify_options, notify_after_replay
-from trailguard.cli.replay_report import InputSummary, check_output_file, write_report
+from trailguard.cli.replay_report import (
+    InputSummary,
+    check_output_file,
+    nothing_usable,
+    print_warnings,
+    write_report,
+)
 from trailguard.engine.replay import Replay
 from trailguard.model import Configuration
 from trailguard.notify.evidence import EvidenceReplay
 from trailguard.pattern import LogEvent
-from trailguard.sources import AwsOptions, Quarantine, SourceError, SourceStats, measure_sources, read_sources
+from trailguard.sources import (
+    AwsOptions,
+    Quarantine,
+    QuarantineError,
+    SourceError,
+    SourceStats,
+    measure_sources,
+    read_sources,
+)
 from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url
 
 DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
@@ -66,7 +80,7 @@ _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for th
     "quarantine_path",
     default=DEFAULT_QUARANTINE,
     show_default=True,
-    help="Where records that cannot be used are written (JSON lines); removed when nothing was set aside.",
+    help="Where records that cannot be used are written (JSON lines); created only when something is set aside.",
 )
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @click.option("--notify", is_flag=True, help="Deliver the notifications through the configuration's subscriptions.")
@@ -104,8 +118,9 @@ def replay(
     sqs, sns, slack, webhook, file, stdout) through an outbox (a temporary file, or --state FILE), retries
     included, and a delivery summary is printed.
 
-    Exit status: 0 success, 2 usage, configuration or source error, or (--notify) notifications left in the
-    dead-letter list.
+    Exit status: 0 success, 2 usage, configuration or source error, nothing usable in the input (everything
+    read was set aside), or (--notify) notifications left in the dead-letter list; 130 interrupted, 141 output
+    pipe closed.
     """
     check_output_file(output_file, output_format)
     start_ms = parse_time(from_text, "--from")
@@ -134,19 +149,18 @@ def replay(
     aws = AwsOptions(region=region, profile=profile, endpoint_url=endpoint_url)
     show_progress = sys.stderr.isatty() if progress is None else progress
     stats = SourceStats()
-    quarantine_file = Path(quarantine_path)
     try:
-        with Quarantine(quarantine_file) as quarantine:
+        with Quarantine(Path(quarantine_path)) as quarantine:
             _feed(engine, source_groups, quarantine, aws, stats, show_progress)
-    except SourceError as error:
+    except (SourceError, QuarantineError) as error:
         fail(str(error))
-    except OSError as error:
-        fail(f"cannot write the quarantine file {quarantine_path}: {error.strerror or error}")
-    if quarantine.count == 0:
-        quarantine_file.unlink(missing_ok=True)
+    print_warnings(stats)
     result = engine.finish()
-    summary = InputSummary(sources, stats, quarantine, str(quarantine_file))
+    summary = InputSummary(sources, stats, quarantine, quarantine_path)
     write_report(result, summary, output_format=output_format, output_file=output_file, verbose=verbose)
+    problem = nothing_usable(summary)
+    if problem is not None:
+        fail(problem)
     if notify:
         evidence = engine.evidence if isinstance(engine, EvidenceReplay) else None
         sys.exit(

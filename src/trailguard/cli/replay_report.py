@@ -9,14 +9,16 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, BinaryIO, Final, cast
 
+import click
 import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from trailguard.cli.options import fail
+from trailguard.cli.output import StdoutConsole, write_all
 from trailguard.engine.aggregates import MINUTE_MS
 from trailguard.engine.alarms import AlarmEvaluator, alarm_selector
 from trailguard.engine.metrics import CompiledMetricFilter
@@ -33,8 +35,17 @@ from trailguard.report.timeline import (
     time_in_state,
 )
 from trailguard.sources import Quarantine, SourceStats
+from trailguard.sources.limits import MAX_QUARANTINE_LINES_PER_INPUT
 
-__all__ = ["InputSummary", "check_output_file", "render_text", "write_replay_document", "write_report"]
+__all__ = [
+    "InputSummary",
+    "check_output_file",
+    "nothing_usable",
+    "print_warnings",
+    "render_text",
+    "write_replay_document",
+    "write_report",
+]
 
 #: Transitions listed per alarm in the text report without --verbose.
 TRANSITIONS_SHOWN: Final = 10
@@ -63,6 +74,7 @@ class InputSummary:
             "sources": self.sources,
             "files": self.stats.files_read,
             "filesSkipped": self.stats.files_skipped,
+            "filesNotRegular": self.stats.files_not_regular,
             "bytes": self.stats.bytes_read,
             "events": self.stats.events,
             "eventsInWindow": result.events,
@@ -70,9 +82,31 @@ class InputSummary:
             "quarantined": self.quarantine.count,
             "quarantinedByReason": dict(sorted(self.quarantine.by_reason.items())),
             "quarantineFile": self.quarantine_file if self.quarantine.count else None,
+            "quarantineNotWritten": self.quarantine.unwritten,
+            "warnings": self.stats.warnings,
             "firstEventTime": iso(result.first_event_ms),
             "lastEventTime": iso(result.last_event_ms),
         }
+
+
+def print_warnings(stats: SourceStats) -> None:
+    """The sources' warnings (input passed over without being bad input), on standard error."""
+    for warning in stats.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if stats.warning_count > len(stats.warnings):
+        click.echo(f"warning: … and {stats.warning_count - len(stats.warnings):,} more", err=True)
+
+
+def nothing_usable(summary: InputSummary) -> str | None:
+    """Why the replay has nothing to show, when everything it read was set aside (an input error); else None."""
+    quarantine = summary.quarantine
+    if summary.stats.events or not quarantine.count:
+        return None
+    noun = "entry" if quarantine.count == 1 else "entries"
+    where = f"; see {summary.quarantine_file}" if summary.quarantine_file else ""
+    return (
+        f"no usable event in the input: everything read was set aside ({quarantine.count:,} quarantine {noun}{where})"
+    )
 
 
 def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
@@ -124,7 +158,7 @@ def _metric_documents(result: ReplayResult) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_replay_document(out: IO[bytes], result: ReplayResult, summary: InputSummary) -> None:
+def write_replay_document(out: BinaryIO, result: ReplayResult, summary: InputSummary) -> None:
     """Write the replay's JSON document (one line) to ``out``.
 
     It is written one alarm and one metric series at a time: over months, the report for every CIS
@@ -136,16 +170,17 @@ def write_replay_document(out: IO[bytes], result: ReplayResult, summary: InputSu
         (b"metrics", _metric_documents(result)),
         (b"filters", (_filter_document(rule, result) for rule in result.filters)),
     )
-    out.write(b"{")
+    write_all(out, b"{")
     for key, items in sections:
-        out.write(b'"' + key + b'":[')
+        write_all(out, b'"' + key + b'":[')
         for index, item in enumerate(items):
             if index:
-                out.write(b",")
-            out.write(orjson.dumps(item))
-        out.write(b"],")
+                write_all(out, b",")
+            write_all(out, orjson.dumps(item))
+        write_all(out, b"],")
     window = {"start": iso(result.start_ms), "end": iso(result.end_ms)}
-    out.write(b'"window":' + orjson.dumps(window) + b',"input":' + orjson.dumps(summary.as_dict(result)) + b"}\n")
+    input_summary = orjson.dumps(summary.as_dict(result))
+    write_all(out, b'"window":' + orjson.dumps(window) + b',"input":' + input_summary + b"}\n")
 
 
 def _filter_document(compiled: CompiledMetricFilter, result: ReplayResult) -> dict[str, Any]:
@@ -190,7 +225,7 @@ def write_report(
     """The report in ``output_format`` (text, json, html) on standard output or into ``output_file``."""
     if output_format == "text":
         if output_file is None:
-            console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+            console = StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160)
             render_text(console, result, summary, verbose=verbose)
             return
         with _open_output(output_file, "w") as text_file:
@@ -204,7 +239,7 @@ def write_report(
     if output_format == "json":
         assert output_file is not None
         with _open_output(output_file, "wb") as binary_file:
-            write_replay_document(binary_file, result, summary)
+            write_replay_document(cast(BinaryIO, binary_file), result, summary)
         return
     if output_file is None:
         fail("--output html writes a file: give --output-file FILE (for example --output-file report.html)")
@@ -284,6 +319,9 @@ def _render_input(console: Console, result: ReplayResult, summary: InputSummary)
     if quarantine.count:
         reasons = ", ".join(f"{count:,} {reason}" for reason, count in sorted(quarantine.by_reason.items()))
         where = f"; written to {summary.quarantine_file}" if summary.quarantine_file else ""
+        if quarantine.unwritten:
+            limit = MAX_QUARANTINE_LINES_PER_INPUT
+            where += f" ({quarantine.unwritten:,} counted but not written: at most {limit:,} lines per input)"
         console.print(f"[yellow]{quarantine.count:,} records set aside[/] ({reasons}){where}", highlight=False)
         for entry in quarantine.entries[:5]:
             console.print(f"  {entry.describe()}", highlight=False, markup=False)

@@ -10,7 +10,10 @@ from typing import IO
 import click
 import orjson
 
+from trailguard.cli.config_file import TOO_DEEP
+from trailguard.cli.output import write_stdout
 from trailguard.pattern import CompiledPattern, LogEvent, PatternError, compile_pattern
+from trailguard.sources.limits import MAX_TEST_MESSAGE_BYTES
 
 # TestMetricFilter accepts 1-50 messages; locally there is no such limit, but the output shape is
 # exactly TestMetricFilter's.
@@ -23,8 +26,24 @@ class NumberedEvent:
 
 
 def _read_lines(stream: IO[bytes], name: str) -> Iterator[NumberedEvent]:
-    for number, raw in enumerate(stream, start=1):
+    """One event per line. A line longer than CloudWatch Logs' largest event is set aside with a warning and
+    never held whole in memory (a file without newlines could otherwise be read whole as one line)."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_TEST_MESSAGE_BYTES + 2)  # the message, and its line end ("\r\n")
+        if not raw:
+            return
+        number += 1
         line = raw.rstrip(b"\n").rstrip(b"\r")
+        if len(line) > MAX_TEST_MESSAGE_BYTES:
+            if not raw.endswith(b"\n"):
+                _skip_rest_of_line(stream)
+            click.echo(
+                f"warning: {name}: line {number}: longer than {MAX_TEST_MESSAGE_BYTES:,} bytes, the largest event "
+                "CloudWatch Logs accepts, so this line was set aside",
+                err=True,
+            )
+            continue
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -37,12 +56,22 @@ def _read_lines(stream: IO[bytes], name: str) -> Iterator[NumberedEvent]:
         yield NumberedEvent(number, LogEvent(text))
 
 
+def _skip_rest_of_line(stream: IO[bytes]) -> None:
+    while piece := stream.readline(MAX_TEST_MESSAGE_BYTES):
+        if piece.endswith(b"\n"):
+            return
+
+
 def _read_cloudtrail(source: str) -> Iterator[NumberedEvent]:
-    from trailguard.sources import Quarantine, read_paths
+    from trailguard.sources import Quarantine, SourceStats, read_paths
 
     quarantine = Quarantine()
-    for number, record in enumerate(read_paths([source], quarantine, require_event_time=False), start=1):
+    stats = SourceStats()
+    records = read_paths([source], quarantine, require_event_time=False, stats=stats)
+    for number, record in enumerate(records, start=1):
         yield NumberedEvent(number, LogEvent(record.message, parsed=record.record))
+    for warning in stats.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for entry in quarantine.entries:
         click.echo(f"warning: {entry.describe()}", err=True)
     if quarantine.count > len(quarantine.entries):
@@ -70,13 +99,18 @@ def _read_cloudtrail(source: str) -> Iterator[NumberedEvent]:
 def test_pattern(filter_pattern: str, source: str, output_format: str, explain: bool, cloudtrail: bool) -> None:
     """Test FILTER_PATTERN against log event messages, like CloudWatch's TestMetricFilter.
 
-    Messages are read one per line from FILE, or from standard input when FILE is - or absent.
-    Exit status: 0 if any event matched, 1 if none did, 2 for an invalid pattern or unreadable input.
+    Messages are read one per line from FILE, or from standard input when FILE is - or absent; a line over
+    1 MB (CloudWatch Logs' largest event) or not UTF-8 is set aside with a warning.
+    Exit status: 0 if any event matched, 1 if none did, 2 for an invalid pattern or unreadable input,
+    130 interrupted, 141 output pipe closed.
     """
     try:
         pattern = compile_pattern(filter_pattern)
     except PatternError as error:
         click.echo(f"error: invalid filter pattern: {error}", err=True)
+        sys.exit(2)
+    except RecursionError:
+        click.echo(f"error: invalid filter pattern: {TOO_DEEP}", err=True)
         sys.exit(2)
 
     events = _open_events(source, cloudtrail)
@@ -101,7 +135,7 @@ def test_pattern(filter_pattern: str, source: str, output_format: str, explain: 
         noun = "event" if total == 1 else "events"
         click.echo(f"{len(matches)} of {total} {noun} matched  {filter_pattern}")
     else:
-        click.echo(orjson.dumps({"matches": matches}).decode())
+        write_stdout(orjson.dumps({"matches": matches}).decode())
     sys.exit(0 if matches else 1)
 
 
@@ -118,6 +152,9 @@ def _open_events(source: str, cloudtrail: bool) -> Iterator[NumberedEvent]:
             sys.exit(2)
         return _prepend(first, iterator)
     if source == "-":
+        if sys.stdin is None:
+            click.echo("error: -: standard input is closed", err=True)
+            sys.exit(2)
         return _read_lines(sys.stdin.buffer, "<stdin>")
     try:
         stream = open(source, "rb")  # noqa: SIM115 - closed when the generator finishes

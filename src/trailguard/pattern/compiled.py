@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from trailguard.pattern.delimited_eval import DelimitedMatcher
 from trailguard.pattern.event import NOT_JSON, LogEvent
 from trailguard.pattern.json_eval import Leaf, compile_expression
 from trailguard.pattern.parser import parse
-from trailguard.pattern.regex import compile_regex
+from trailguard.pattern.regex import CloudWatchRegex, compile_regex
 from trailguard.pattern.term_eval import TermMatcher
 
 __all__ = ["CompiledPattern", "Match", "compile_pattern"]
@@ -54,7 +53,7 @@ class CompiledPattern:
         self._json_test: Callable[[dict[str, Any]], bool] | None = None
         self._delimited: DelimitedMatcher | None = None
         self._terms: TermMatcher | None = None
-        self._regex: re.Pattern[str] | None = None
+        self._regex: CloudWatchRegex | None = None
         tree = self.tree
         if isinstance(tree, JsonPattern):
             self.family = "json"
@@ -126,7 +125,7 @@ class CompiledPattern:
         return self._terms
 
     @property
-    def regex(self) -> re.Pattern[str] | None:
+    def regex(self) -> CloudWatchRegex | None:
         """The compiled regular expression of a standalone ``%regex%`` pattern."""
         return self._regex
 

@@ -7,7 +7,6 @@ dict lookups and comparisons; nothing is parsed or compiled per event.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -31,7 +30,7 @@ from trailguard.pattern.ast import (
     Value,
     Wildcard,
 )
-from trailguard.pattern.regex import compile_regex
+from trailguard.pattern.regex import CloudWatchRegex, compile_regex
 from trailguard.pattern.values import exact_text, literal_decimal, scalar_text, text_matcher, to_decimal
 
 __all__ = [
@@ -321,7 +320,7 @@ def _value_test(value: Value, operator: Operator, pattern: str) -> ValueTest:
     return _number_test(value, operator)
 
 
-def _regex_test(regex: re.Pattern[str]) -> ValueTest:
+def _regex_test(regex: CloudWatchRegex) -> ValueTest:
     search = regex.search
 
     def matches(value: Any) -> bool:

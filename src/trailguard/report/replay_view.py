@@ -103,6 +103,7 @@ class InputRecord:
     sources: list[str]
     files: int
     files_skipped: int
+    files_not_regular: int
     bytes: int
     events: int
     events_in_window: int
@@ -110,6 +111,8 @@ class InputRecord:
     quarantined: int
     quarantined_by_reason: dict[str, int]
     quarantine_file: str | None
+    quarantine_not_written: int
+    warnings: list[str]
     first_event_ms: int | None
     last_event_ms: int | None
 
@@ -328,6 +331,7 @@ def _input(node: Node) -> InputRecord:
         sources=node.texts("sources"),
         files=int(node.number("files", 0)),
         files_skipped=int(node.number("filesSkipped", 0)),
+        files_not_regular=int(node.number("filesNotRegular", 0)),
         bytes=int(node.number("bytes", 0)),
         events=int(node.number("events", 0)),
         events_in_window=int(node.number("eventsInWindow", 0)),
@@ -335,6 +339,8 @@ def _input(node: Node) -> InputRecord:
         quarantined=int(node.number("quarantined", 0)),
         quarantined_by_reason=by_reason,
         quarantine_file=node.optional_text("quarantineFile"),
+        quarantine_not_written=int(node.number("quarantineNotWritten", 0)),
+        warnings=node.texts("warnings"),
         first_event_ms=node.optional_time("firstEventTime"),
         last_event_ms=node.optional_time("lastEventTime"),
     )

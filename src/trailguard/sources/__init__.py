@@ -8,7 +8,8 @@ CloudWatch Logs.
             event.message, event.record, event.timestamp_ms, event.origin, event.position
 
 Bad input never stops a run: it is counted and set aside in the quarantine. A source the user named that
-cannot be used at all raises ``SourceError``.
+cannot be used at all raises ``SourceError``; a quarantine file that cannot be written raises
+``QuarantineError``. Memory, disk and time stay bounded whatever the input (``trailguard.sources.limits``).
 """
 
 from trailguard.sources.aws import AwsOptions
@@ -16,7 +17,7 @@ from trailguard.sources.dispatch import measure_sources, read_sources
 from trailguard.sources.errors import SourceError
 from trailguard.sources.events import MAX_MESSAGE_BYTES, InputTotals, SourceEvent, SourceStats
 from trailguard.sources.files import measure_paths, read_paths
-from trailguard.sources.quarantine import Quarantine, QuarantineEntry, QuarantineReason
+from trailguard.sources.quarantine import Quarantine, QuarantineEntry, QuarantineError, QuarantineReason
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -24,6 +25,7 @@ __all__ = [
     "InputTotals",
     "Quarantine",
     "QuarantineEntry",
+    "QuarantineError",
     "QuarantineReason",
     "SourceError",
     "SourceEvent",

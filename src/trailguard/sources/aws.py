@@ -22,6 +22,19 @@ class AwsOptions:
     profile: str | None = None
     endpoint_url: str | None = None
 
+    def check(self) -> None:
+        """Raise ``SourceError`` now for an endpoint URL botocore would refuse when the first client is made
+        (it raises a bare ValueError there): a usage error found before anything is read."""
+        if self.endpoint_url is None:
+            return
+        from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
+
+        if not (is_valid_endpoint_url(self.endpoint_url) or is_valid_ipv6_endpoint_url(self.endpoint_url)):
+            raise SourceError(
+                f"invalid endpoint URL {self.endpoint_url!r}: expected http:// or https:// and a host, "
+                "such as http://127.0.0.1:5000"
+            )
+
     # Clients are typed Any: the per-service stubs (mypy-boto3-s3/-logs) are optional and not always
     # installable at boto3's version, and the calls made here are few and covered by tests against moto.
     def client(self, service: str) -> Any:
@@ -39,7 +52,8 @@ class AwsOptions:
                 endpoint_url=self.endpoint_url,
                 config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 5}),
             )
-        except botocore.exceptions.BotoCoreError as error:
+        except (botocore.exceptions.BotoCoreError, ValueError) as error:
+            # ValueError: botocore's own check of the endpoint URL (see ``check``).
             raise SourceError(f"cannot connect to AWS {service}: {error}") from None
 
 

@@ -19,7 +19,9 @@ Each log event's message is one CloudTrail record and is kept byte for byte as t
 record's ``eventTime``, as for files, so a replay from CloudWatch Logs and one from the trail's S3 files
 agree. A message that is not a JSON object, or has no usable eventTime while event times are required, is
 quarantined; when they are not required, the log event's own timestamp stands in. Origins are
-``logs://GROUP/STREAM``; positions count events per stream, in the order returned.
+``logs://GROUP/STREAM``; positions count events per stream, in the order returned. When a ``stream``
+prefix gave no event and no log stream name starts with it, a warning says so (``SourceStats.warn``): a
+mistyped prefix would otherwise look like a quiet account.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from urllib.parse import parse_qs
 from trailguard.pattern.event import parse_json_object
 from trailguard.sources.aws import AwsOptions, aws_error_text
 from trailguard.sources.errors import SourceError
-from trailguard.sources.event_time import parse_event_time
+from trailguard.sources.event_time import (
+    LATEST_EVENT_TIME_MS,
+    SUPPORTED_RANGE_TEXT,
+    in_supported_range,
+    parse_event_time,
+    parse_iso_time,
+)
 from trailguard.sources.events import SourceEvent, SourceStats
 from trailguard.sources.jsondoc import json_type, parse_value
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
@@ -83,11 +91,15 @@ def parse_logs_url(source: str) -> LogsLocation:
 def _time_parameter(source: str, name: str, text: str | None) -> int | None:
     if text is None:
         return None
-    if text.isdigit():
-        return int(text)
-    value = parse_event_time(text)
+    # isdigit() alone accepts digits of every script ("１２３"), which int() reads as a number.
+    if text.isascii() and text.isdigit():
+        value: int | None = int(text) if len(text) <= 20 else LATEST_EVENT_TIME_MS  # int() stops at 4,300 digits
+    else:
+        value = parse_iso_time(text)
     if value is None:
         raise SourceError(f"{source}: {name}={text!r} is neither ISO-8601 nor epoch milliseconds")
+    if not in_supported_range(value):
+        raise SourceError(f"{source}: {name}={text!r} is outside the supported range, {SUPPORTED_RANGE_TEXT}")
     return value
 
 
@@ -115,10 +127,42 @@ def _read(
     stats: SourceStats | None,
     page_size: int | None,
 ) -> Iterator[SourceEvent]:
-    positions: dict[str, int] = {}
+    positions: dict[str, int] = {}  # events seen per origin (log stream)
+    client = aws.client("logs")
+    yield from _events(client, location, quarantine, require_event_time, stats, page_size, positions)
+    prefix = location.stream_prefix
+    if prefix is not None and not positions and stats is not None and not _any_stream(client, location):
+        stats.warn(
+            f"{LOGS_SCHEME}{location.group}: no log stream name starts with {prefix!r}, so nothing was read "
+            "from it (CloudTrail names its streams <account>_CloudTrail_<region>)"
+        )
+
+
+def _any_stream(client: Any, location: LogsLocation) -> bool:
+    """Whether some log stream of the group has a name starting with the location's stream prefix."""
+    import botocore.exceptions
+
+    try:
+        response = client.describe_log_streams(
+            logGroupName=location.group, logStreamNamePrefix=location.stream_prefix, limit=1
+        )
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        raise SourceError(f"{LOGS_SCHEME}{location.group}: cannot list log streams: {aws_error_text(error)}") from None
+    return bool(response.get("logStreams"))
+
+
+def _events(
+    client: Any,
+    location: LogsLocation,
+    quarantine: Quarantine,
+    require_event_time: bool,
+    stats: SourceStats | None,
+    page_size: int | None,
+    positions: dict[str, int],
+) -> Iterator[SourceEvent]:
     origin_prefix = f"{LOGS_SCHEME}{location.group}/"
     stream_prefix = location.stream_prefix or ""
-    for log_event in _filter_log_events(aws.client("logs"), location, page_size):
+    for log_event in _filter_log_events(client, location, page_size):
         stream: str = log_event.get("logStreamName", "")
         if not stream.startswith(stream_prefix):
             # AWS filters by logStreamNamePrefix itself; emulators behind endpoint_url (moto 5) ignore it.

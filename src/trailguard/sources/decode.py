@@ -2,6 +2,11 @@
 
 Shared by every byte-oriented source, so that a file and an S3 object holding the same bytes give the same
 events, the same quarantine entries and the same counts.
+
+An input is read through ``InputReader`` (gunzipped on the fly) up to ``MAX_DOCUMENT_BYTES`` of decoded
+bytes. When it ends by then, it is parsed whole (``iter_values``: every accepted shape); otherwise it must
+be JSON lines and is read line by line (``iter_streamed_lines``). Either way memory stays bounded whatever
+the input's size or compression ratio.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from collections.abc import Iterator
 from typing import Final
 
 from trailguard.sources.events import SourceEvent, SourceStats
-from trailguard.sources.jsondoc import GzipError, gunzip, iter_values
+from trailguard.sources.inflate import GzipBombError, GzipError, InputReader, Readable
+from trailguard.sources.jsondoc import Value, iter_streamed_lines, iter_values
+from trailguard.sources.limits import MAX_DOCUMENT_BYTES
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 from trailguard.sources.records import build_events
 
@@ -32,7 +39,7 @@ def is_skipped_name(name: str) -> bool:
 
 
 def decode_input(
-    data: bytes,
+    stream: Readable,
     origin: str,
     quarantine: Quarantine,
     *,
@@ -40,22 +47,31 @@ def decode_input(
     stats: SourceStats | None = None,
     keep_head: int = 0,
 ) -> Iterator[SourceEvent]:
-    """Events from the stored bytes of one input (a file, an S3 object): gunzip if needed, parse, convert.
+    """Events from one input read through ``stream``: gunzip if needed, parse, convert.
 
-    ``keep_head`` is how many leading bytes an entry refusing the whole input keeps as its raw text (for
-    inputs that cannot be read again, such as standard input).
+    Damaged gzip, a gzip bomb or a failing read met before any record quarantines the whole input; met
+    later in a large input, it quarantines the rest of it (see ``iter_streamed_lines``). ``keep_head`` is
+    how many leading bytes an entry refusing the whole input keeps as its raw text (for inputs that cannot
+    be read again, such as standard input).
     """
     if stats is not None:
         stats.files_read += 1
-        stats.bytes_read += len(data)
+    reader: InputReader | None = None
     try:
-        text = gunzip(data)
+        reader = InputReader(stream, stats)
+        head = reader.read(MAX_DOCUMENT_BYTES + 1)
     except GzipError as error:
-        head = data[:keep_head] if keep_head else None
-        quarantine.add(origin, None, QuarantineReason.BAD_GZIP, head, str(error))
+        raw = reader.opening[:keep_head] if keep_head and reader is not None else None
+        reason = QuarantineReason.GZIP_BOMB if isinstance(error, GzipBombError) else QuarantineReason.BAD_GZIP
+        quarantine.add(origin, None, reason, raw, str(error))
         return
-    del data  # the compressed copy is not needed while the records are processed
-    if stats is not None:
-        stats.bytes_decoded += len(text)
-    values = iter_values(text, origin, quarantine, keep_head=keep_head)
+    except OSError as error:
+        quarantine.add(origin, None, QuarantineReason.UNREADABLE, None, f"read failed: {error.strerror or error}")
+        return
+    values: Iterator[Value]
+    if len(head) <= MAX_DOCUMENT_BYTES:
+        values = iter_values(head, origin, quarantine, keep_head=keep_head)
+    else:
+        values = iter_streamed_lines(head, reader.read, origin, quarantine, keep_head=keep_head)
+    del head  # only the parser may hold the decoded bytes, for as long as it needs them
     yield from build_events(values, origin, quarantine, require_event_time=require_event_time, stats=stats)

@@ -35,9 +35,10 @@ def read_sources(
     A source is a file or folder path, ``-`` (standard input), ``s3://BUCKET[/PREFIX]``
     (see ``trailguard.sources.s3``) or ``logs://LOG_GROUP[?stream=…&start=…&end=…]`` (see
     ``trailguard.sources.cwlogs``). Every source string is checked before anything is read (a missing
-    path, a malformed URL or an unknown scheme raises ``SourceError`` at once); AWS is first called when
-    iteration reaches that source, and a bucket or log group that cannot be read raises ``SourceError``
-    then. ``aws`` (region, profile, endpoint) applies to every AWS source.
+    path, the quarantine file itself, a malformed URL, an unknown scheme or an unusable endpoint URL raises
+    ``SourceError`` at once); AWS is first called when iteration reaches that source, and a bucket or log
+    group that cannot be read raises ``SourceError`` then. ``aws`` (region, profile, endpoint) applies to
+    every AWS source.
     """
     aws = aws or AwsOptions()
     readers = [_reader(source, quarantine, aws, require_event_time, stats) for source in sources]
@@ -55,11 +56,13 @@ def _reader(
     kind = _kind(source)
     if kind == "s3":
         parse_s3_url(source)
+        aws.check()
         return lambda: read_s3(source, quarantine, aws=aws, require_event_time=require_event_time, stats=stats)
     if kind == "logs":
         parse_logs_url(source)
+        aws.check()
         return lambda: read_logs(source, quarantine, aws=aws, require_event_time=require_event_time, stats=stats)
-    check_path(source)
+    check_path(source, quarantine)
     return lambda: read_paths([source], quarantine, require_event_time=require_event_time, stats=stats)
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from trailguard.sources.limits import MAX_MESSAGE_BYTES
 
 __all__ = ["MAX_MESSAGE_BYTES", "InputTotals", "SourceEvent", "SourceStats"]
 
-# CloudTrail does not deliver events over 256 KB to CloudWatch Logs ("Sending events to CloudWatch Logs",
-# CloudTrail User Guide).
-MAX_MESSAGE_BYTES = 262_144
+# Warnings kept for the report; later ones are only counted (``SourceStats.warning_count``).
+_MAX_WARNINGS_KEPT: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +38,29 @@ class SourceStats:
 
     ``bytes_read`` counts stored bytes (compressed, as on disk or in S3, comparable with
     ``InputTotals.bytes``); ``bytes_decoded`` counts them after gunzip. A file that turned out to be bad
-    still counts as read. ``files_skipped`` counts CloudTrail digest files and hidden files.
+    still counts as read. ``files_skipped`` counts the files found in folders (or under S3 prefixes) that
+    were passed over: CloudTrail digest files, hidden files, the run's own quarantine file, and files that
+    are not regular files (FIFOs, sockets, devices; those are also in ``files_not_regular``).
+
+    ``warnings`` tells the user about input that was passed over without being bad input (which goes to
+    the quarantine instead): a FIFO inside a folder, a ``logs://`` stream prefix that matched no stream.
+    The first hundred are kept; ``warning_count`` counts them all.
     """
 
     files_read: int = 0
     files_skipped: int = 0
+    files_not_regular: int = 0
     bytes_read: int = 0
     bytes_decoded: int = 0
     events: int = 0
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+
+    def warn(self, message: str) -> None:
+        """Record a warning for the user (see the class docstring)."""
+        self.warning_count += 1
+        if len(self.warnings) < _MAX_WARNINGS_KEPT:
+            self.warnings.append(message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,26 +2,33 @@
 
 A path may be a file (any of the shapes ``trailguard.sources.jsondoc`` accepts, gzipped or not) or a
 folder, walked recursively in sorted order (the ``AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/``
-layout or any other). In folders, hidden files and folders (``.DS_Store``, ``.git``) are passed over, and
-CloudTrail digest files (``CloudTrail-Digest``) are skipped wherever they are found; skipped files are
-counted in ``SourceStats.files_skipped`` (files inside hidden folders are not even looked at). ``-`` reads
-standard input (bytes; gzip is recognised).
+layout or any other). In folders, hidden files and folders (``.DS_Store``, ``.git``) are passed over,
+CloudTrail digest files (``CloudTrail-Digest``) are skipped wherever they are found, and so are the run's
+own quarantine file and anything that is not a regular file (a FIFO would block the run forever, a device
+never end); skipped files are counted in ``SourceStats.files_skipped``, and non-regular ones are also
+reported as warnings (files inside hidden folders are not even looked at). Named explicitly, a FIFO is read
+(bash's ``<(zcat ...)``). ``-`` reads standard input (bytes; gzip is recognised).
 
-Files are read one at a time, each whole, so memory is bounded by the largest single input.
+An input that is the quarantine file itself is refused (``SourceError``) before anything is read. Files are
+read one at a time, in bounded pieces (see ``trailguard.sources.decode``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from trailguard.sources.decode import decode_input, is_digest_name, is_skipped_name
 from trailguard.sources.errors import SourceError
 from trailguard.sources.events import InputTotals, SourceEvent, SourceStats
+from trailguard.sources.inflate import Readable
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 
 __all__ = ["STDIN", "STDIN_ORIGIN", "InputFile", "check_path", "measure_paths", "read_paths", "walk_paths"]
@@ -37,14 +44,18 @@ class InputFile:
     """One input found by the walk.
 
     ``path`` is None for standard input; ``size`` is the stored size in bytes (None when unknown);
-    ``skip`` is True for files that are not event files (digests, hidden files); ``error`` is set for a
-    folder inside the walk that could not be listed.
+    ``skip`` is True for files that are not event files (digests, hidden files, non-regular files);
+    ``special`` names what a non-regular file is ("a FIFO"); ``error`` is set for a folder inside the walk
+    that could not be listed; ``in_folder`` is True for files found by walking a folder (only regular files
+    are read there).
     """
 
     path: str | None
     size: int | None
     skip: bool = False
     error: str | None = None
+    special: str | None = None
+    in_folder: bool = False
 
     @property
     def origin(self) -> str:
@@ -60,11 +71,11 @@ def read_paths(
 ) -> Iterator[SourceEvent]:
     """Events from files, folders and ``-`` (standard input), in the order given, folders in sorted order.
 
-    Every path is checked before anything is read: a missing or unreadable one raises ``SourceError``
-    naming it. Bad content goes to ``quarantine`` and never stops the run.
+    Every path is checked before anything is read: a missing or unreadable one, or the quarantine file
+    itself, raises ``SourceError`` naming it. Bad content goes to ``quarantine`` and never stops the run.
     """
     for path in paths:
-        check_path(path)
+        check_path(path, quarantine)
     return _read_checked(paths, quarantine, require_event_time, stats)
 
 
@@ -73,32 +84,65 @@ def _read_checked(
 ) -> Iterator[SourceEvent]:
     for item in walk_paths(paths):
         if item.skip:
-            if stats is not None:
-                stats.files_skipped += 1
+            _skipped(item, stats)
         elif item.error is not None:
             quarantine.add(item.origin, None, QuarantineReason.UNREADABLE, None, item.error)
         else:
             yield from _events_of(item, quarantine, require_event_time, stats)
 
 
+def _skipped(item: InputFile, stats: SourceStats | None) -> None:
+    if stats is None:
+        return
+    stats.files_skipped += 1
+    if item.special is not None:
+        stats.files_not_regular += 1
+        stats.warn(f"{item.origin}: skipped: {item.special}, not a regular file (only those are read in folders)")
+
+
 def _events_of(
     item: InputFile, quarantine: Quarantine, require_event_time: bool, stats: SourceStats | None
 ) -> Iterator[SourceEvent]:
     if item.path is None:
-        data = _read_stdin()
-    else:
-        try:
-            with open(item.path, "rb") as stream:
-                data = stream.read()
-        except OSError as error:
-            quarantine.add(item.origin, None, QuarantineReason.UNREADABLE, None, error.strerror or str(error))
-            return
-    keep_head = _STDIN_KEEP_BYTES if item.path is None else 0
-    events = decode_input(
-        data, item.origin, quarantine, require_event_time=require_event_time, stats=stats, keep_head=keep_head
-    )
-    del data  # decode_input drops the compressed bytes once inflated; no other reference may keep them
-    yield from events
+        yield from decode_input(
+            _stdin_bytes(),
+            item.origin,
+            quarantine,
+            require_event_time=require_event_time,
+            stats=stats,
+            keep_head=_STDIN_KEEP_BYTES,
+        )
+        return
+    try:
+        stream = _open_folder_file(item, quarantine) if item.in_folder else open(item.path, "rb")  # noqa: SIM115
+    except OSError as error:
+        quarantine.add(item.origin, None, QuarantineReason.UNREADABLE, None, error.strerror or str(error))
+        return
+    if isinstance(stream, InputFile):  # found not to be an event file after all
+        _skipped(stream, stats)
+        return
+    with stream:
+        yield from decode_input(stream, item.origin, quarantine, require_event_time=require_event_time, stats=stats)
+
+
+def _open_folder_file(item: InputFile, quarantine: Quarantine) -> BinaryIO | InputFile:
+    """Open a file found in a folder, without blocking: the walk saw a regular file, but it may have been
+    replaced by a FIFO since, and opening a FIFO waits for a writer. Returns what to skip instead when it is
+    not a regular file, or is the quarantine file (created after the folder was listed, say)."""
+    assert item.path is not None
+    descriptor = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        status = os.fstat(descriptor)
+        special = _special_kind(status.st_mode)
+        if special is not None or quarantine.is_own_file(status):
+            os.close(descriptor)
+            return InputFile(item.path, None, skip=True, special=special, in_folder=True)
+        os.set_blocking(descriptor, True)
+        return open(descriptor, "rb")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+        raise
 
 
 def measure_paths(paths: Sequence[str]) -> InputTotals:
@@ -151,16 +195,39 @@ def _walk_folder(folder: str, ancestors: frozenset[tuple[int, int]]) -> Iterator
     for entry in entries:
         if entry.name.startswith("."):
             if not _is_dir(entry):
-                yield InputFile(entry.path, None, skip=True)
+                yield InputFile(entry.path, None, skip=True, in_folder=True)
             continue  # hidden folders (.git, ...) are not entered at all: nothing there is a log
         if _is_dir(entry):
             yield from _walk_folder(entry.path, ancestors)
             continue
         try:
-            size: int | None = entry.stat().st_size
+            status = entry.stat()
         except OSError:
-            size = None  # a dangling link, say: reading it will report why
-        yield InputFile(entry.path, size, skip=is_skipped_name(entry.name))
+            # A dangling link, say: reading it will report why.
+            yield InputFile(entry.path, None, skip=is_skipped_name(entry.name), in_folder=True)
+            continue
+        special = _special_kind(status.st_mode)
+        if special is not None:
+            yield InputFile(entry.path, None, skip=True, special=special, in_folder=True)
+            continue
+        yield InputFile(entry.path, status.st_size, skip=is_skipped_name(entry.name), in_folder=True)
+
+
+def _special_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a FIFO"), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -177,24 +244,36 @@ def _size(path: str) -> int | None:
         return None
 
 
-def check_path(path: str) -> None:
-    """Raise ``SourceError`` naming ``path`` unless it is ``-`` or a readable file or folder."""
+def check_path(path: str, quarantine: Quarantine | None = None) -> None:
+    """Raise ``SourceError`` naming ``path`` unless it is ``-`` (with standard input open) or a readable
+    file or folder, and, given ``quarantine``, unless it is the quarantine file itself."""
     if path == STDIN:
+        if sys.stdin is None:
+            raise SourceError("-: standard input is closed")
+        if quarantine is not None and quarantine.is_own_file_descriptor(_stdin_descriptor()):
+            raise SourceError("-: standard input is the quarantine file; give the quarantine another path")
         return
+    if not path:
+        raise SourceError("'': an empty path names no file (use . for the current folder)")
     target = Path(path)
     try:
-        target.stat()
+        status = target.stat()
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file or directory") from None
     except OSError as error:
         raise SourceError(f"{path}: cannot be read: {error.strerror or error}") from None
-    if target.is_dir():
+    if quarantine is not None and quarantine.is_own_file(status):
+        raise SourceError(
+            f"{path}: is the quarantine file, where this run writes what it sets aside; "
+            "give the quarantine another path"
+        )
+    if stat.S_ISDIR(status.st_mode):
         try:
             with os.scandir(target):
                 pass
         except OSError as error:
             raise SourceError(f"{path}: folder cannot be listed: {error.strerror or error}") from None
-    elif target.is_file():
+    elif stat.S_ISREG(status.st_mode):
         try:
             with target.open("rb"):
                 pass
@@ -204,8 +283,33 @@ def check_path(path: str) -> None:
     # block or consume it, so it is not tried in advance.
 
 
-def _read_stdin() -> bytes:
-    # Tests and embedding programs may put a binary stream (no .buffer) or a text stream in sys.stdin.
+def _stdin_descriptor() -> int | None:
+    try:
+        return int(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # a stream in memory (tests, embedding programs)
+        return None
+
+
+def _stdin_bytes() -> Readable:
+    """Standard input as bytes. Tests and embedding programs may put a binary stream (no .buffer) or a
+    text stream in sys.stdin."""
     stream: Any = sys.stdin
-    data = (stream.buffer if hasattr(stream, "buffer") else stream).read()
-    return data.encode("utf-8") if isinstance(data, str) else data
+    if stream is None:
+        raise SourceError("-: standard input is closed")
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        return binary  # type: ignore[no-any-return]
+    if isinstance(stream, io.TextIOBase):
+        return _EncodedText(stream)
+    return stream  # type: ignore[no-any-return]
+
+
+class _EncodedText:
+    """A text stream read as UTF-8 bytes."""
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self._stream = stream
+
+    def read(self, size: int, /) -> bytes:
+        # A character is at most four bytes in UTF-8: never return more bytes than asked for.
+        return self._stream.read(max(size // 4, 1)).encode("utf-8")

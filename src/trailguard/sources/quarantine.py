@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
@@ -12,7 +13,11 @@ from typing import BinaryIO
 
 import orjson
 
-__all__ = ["Quarantine", "QuarantineEntry", "QuarantineReason"]
+from trailguard.sources.limits import MAX_DOCUMENT_BYTES, MAX_QUARANTINE_LINES_PER_INPUT
+
+__all__ = ["Quarantine", "QuarantineEntry", "QuarantineError", "QuarantineReason"]
+
+_MIB = 2**20
 
 # The report only needs enough of the raw input to recognise it; the full text goes to the file.
 _PREVIEW_CHARS = 300
@@ -27,9 +32,19 @@ class QuarantineReason(StrEnum):
     NOT_CLOUDTRAIL = "not a CloudTrail document"
     NOT_OBJECT = "record is not a JSON object"
     NOT_SERIALIZABLE = "record cannot be written as a CloudWatch Logs message"
+    NUMBER_TOO_LONG = "number too long"
     MISSING_EVENT_TIME = "record has no eventTime"
     BAD_EVENT_TIME = "eventTime is not an ISO-8601 timestamp"
+    EVENT_TIME_OUT_OF_RANGE = "eventTime outside the supported range"
     TOO_LARGE = "message over 256 KB"
+    DOCUMENT_TOO_LARGE = f"document over {MAX_DOCUMENT_BYTES // _MIB} MiB"
+    LINE_TOO_LONG = f"line over {MAX_DOCUMENT_BYTES // _MIB} MiB"
+    TOO_DENSE = "too many JSON objects and arrays"
+    GZIP_BOMB = "gzip bomb"
+
+
+class QuarantineError(Exception):
+    """The quarantine file cannot be written: the run stops rather than lose what it sets aside."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +68,62 @@ class QuarantineEntry:
 class Quarantine:
     """Collects bad input. Nothing is ever dropped silently: every entry is counted (``count``,
     ``by_reason``); the first ``keep`` entries stay in memory for the report (``entries``); and when
-    ``path`` is set, every entry is appended to that JSON-lines file and flushed at once, so a crash
-    loses nothing already set aside. The file is truncated when the quarantine is created: it describes
-    one run.
+    ``path`` is set, entries are appended to that JSON-lines file and flushed at once, so a crash loses
+    nothing already set aside.
+
+    The file is created (or truncated: it describes one run) when the first entry arrives, so a clean run
+    writes nothing and works in a read-only folder; it is never removed. At most ``max_lines_per_input``
+    entries per origin are written (``MAX_QUARANTINE_LINES_PER_INPUT``); later ones are counted
+    (``unwritten``) and ``close`` writes one line per such origin saying how many. A file that cannot be
+    written raises ``QuarantineError``, as does a ``path`` that is a folder.
+
+    ``identity`` is the (device, inode) of the file at ``path`` (None while there is none): sources compare
+    their inputs with it, so that the quarantine is never read as input nor an input overwritten by it.
 
     File lines: ``{"origin", "position", "reason", "detail", "raw"}``; raw bytes that are not UTF-8 are
     written as ``"raw_base64"`` instead of ``"raw"``.
     """
 
-    def __init__(self, path: Path | None = None, *, keep: int = 1000) -> None:
+    def __init__(
+        self, path: Path | None = None, *, keep: int = 1000, max_lines_per_input: int = MAX_QUARANTINE_LINES_PER_INPUT
+    ) -> None:
         self.path = path
         self.count = 0
         self.by_reason: Counter[str] = Counter()
         self.entries: list[QuarantineEntry] = []
+        self.identity: tuple[int, int] | None = None
         self._keep = keep
+        self._max_lines = max_lines_per_input
+        self._lines: Counter[str] = Counter()
+        self._unwritten: Counter[str] = Counter()
+        self._unwritten_reported = False
         self._file: BinaryIO | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("wb")
+            try:
+                status = os.stat(path)
+            except OSError:
+                return  # nothing there yet (or nothing reachable: writing will say why)
+            if os.path.isdir(path):
+                raise QuarantineError(f"the quarantine file {path} is a folder")
+            self.identity = (status.st_dev, status.st_ino)
+
+    @property
+    def unwritten(self) -> int:
+        """Entries counted but not written to the file (over ``max_lines_per_input`` for their origin)."""
+        return sum(self._unwritten.values())
+
+    def is_own_file(self, status: os.stat_result) -> bool:
+        """True when ``status`` (from ``os.stat``) is the quarantine file's."""
+        return self.identity is not None and (status.st_dev, status.st_ino) == self.identity
+
+    def is_own_file_descriptor(self, descriptor: int | None) -> bool:
+        """True when the open file ``descriptor`` is the quarantine file (False for None or a closed one)."""
+        if descriptor is None or self.identity is None:
+            return False
+        try:
+            return self.is_own_file(os.fstat(descriptor))
+        except OSError:
+            return False
 
     def add(self, origin: str, position: int | None, reason: str, raw: str | bytes | None, detail: str = "") -> None:
         reason = str(reason)  # a QuarantineReason member becomes its plain text
@@ -78,16 +131,51 @@ class Quarantine:
         self.by_reason[reason] += 1
         if len(self.entries) < self._keep:
             self.entries.append(QuarantineEntry(origin, position, reason, detail, _preview(raw)))
-        if self._file is not None:
-            line: dict[str, object] = {"origin": origin, "position": position, "reason": reason, "detail": detail}
-            line.update(_raw_field(raw))
-            self._file.write(orjson.dumps(line) + b"\n")
+        if self.path is None:
+            return
+        if self._lines[origin] >= self._max_lines:
+            self._unwritten[origin] += 1
+            return
+        self._lines[origin] += 1
+        line: dict[str, object] = {"origin": origin, "position": position, "reason": reason, "detail": detail}
+        line.update(_raw_field(raw))
+        self._write(orjson.dumps(line) + b"\n")
+
+    def _write(self, line: bytes) -> None:
+        if self._file is None:
+            self._open()
+        assert self._file is not None
+        try:
+            self._file.write(line)
             self._file.flush()
+        except OSError as error:
+            raise QuarantineError(f"cannot write the quarantine file {self.path}: {error.strerror or error}") from None
+
+    def _open(self) -> None:
+        assert self.path is not None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("wb")
+            status = os.fstat(self._file.fileno())
+        except OSError as error:
+            raise QuarantineError(f"cannot write the quarantine file {self.path}: {error.strerror or error}") from None
+        self.identity = (status.st_dev, status.st_ino)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Write the line for each origin that had entries left unwritten, and close the file."""
+        pending, self._unwritten_reported = (not self._unwritten_reported), True
+        try:
+            for origin, count in self._unwritten.items() if pending else ():
+                detail = (
+                    f"{count:,} more entries from this input were counted but not written "
+                    f"(at most {self._max_lines:,} are written per input)"
+                )
+                line = {"origin": origin, "position": None, "reason": "entries not written", "detail": detail}
+                self._write(orjson.dumps({**line, "raw": None}) + b"\n")
+        finally:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def __enter__(self) -> Quarantine:
         return self

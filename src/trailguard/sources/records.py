@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 
 from trailguard.pattern.event import parse_json_object
-from trailguard.sources.event_time import parse_event_time
-from trailguard.sources.events import MAX_MESSAGE_BYTES, SourceEvent, SourceStats
+from trailguard.sources.event_time import SUPPORTED_RANGE_TEXT, parse_event_time, parse_iso_time
+from trailguard.sources.events import SourceEvent, SourceStats
 from trailguard.sources.jsondoc import Value, json_type, write_lenient
+from trailguard.sources.limits import MAX_MESSAGE_BYTES
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 
 __all__ = ["build_events", "event_time_problem"]
@@ -25,7 +26,10 @@ def event_time_problem(record: dict[str, Any]) -> tuple[QuarantineReason, str]:
     value = record.get("eventTime")
     if value is None:
         return QuarantineReason.MISSING_EVENT_TIME, ""
-    return QuarantineReason.BAD_EVENT_TIME, f"eventTime is {orjson.dumps(value).decode()[:100]}"
+    shown = orjson.dumps(value).decode()[:100]
+    if parse_iso_time(value) is not None:
+        return QuarantineReason.EVENT_TIME_OUT_OF_RANGE, f"eventTime is {shown}; supported: {SUPPORTED_RANGE_TEXT}"
+    return QuarantineReason.BAD_EVENT_TIME, f"eventTime is {shown}"
 
 
 def build_events(
@@ -48,9 +52,6 @@ def build_events(
             # In practice text with lone surrogates, which a CloudWatch Logs message (UTF-8) cannot hold.
             add(origin, position, QuarantineReason.NOT_SERIALIZABLE, None, str(error))
             continue
-        # A leniently parsed value holds NumberText leaves: the record handed on is what the pattern engine
-        # itself makes of the message, so matching with the record equals matching the message.
-        record = value if exact else _read_back(body)
         if len(body) > MAX_MESSAGE_BYTES:
             add(
                 origin,
@@ -61,6 +62,15 @@ def build_events(
                 "to CloudWatch Logs",
             )
             continue
+        # A leniently parsed value holds NumberText leaves: the record handed on is what the pattern engine
+        # itself makes of the message, so matching with the record equals matching the message.
+        record = value if exact else parse_json_object(body)
+        if type(record) is not dict:
+            # The pattern engine's parser refuses the one thing the lenient parser keeps as text: an integer
+            # of over 4,300 digits (Python's limit on int()), which no CloudTrail record holds.
+            detail = "an integer of over 4,300 digits, which the pattern engine cannot read"
+            add(origin, position, QuarantineReason.NUMBER_TOO_LONG, body, detail)
+            continue
         timestamp = parse_event_time(record.get("eventTime"))
         if timestamp is None and require_event_time:
             reason, detail = event_time_problem(record)
@@ -69,12 +79,6 @@ def build_events(
         if stats is not None:
             stats.events += 1
         yield SourceEvent(body.decode(), record, timestamp, origin, position)
-
-
-def _read_back(body: bytes) -> dict[str, Any]:
-    record = parse_json_object(body)
-    assert isinstance(record, dict), "the compact JSON of an object reads back as an object"
-    return record
 
 
 def _raw(value: Any) -> bytes | None:

@@ -83,11 +83,15 @@ def _read(
                 stats.files_skipped += 1
             continue
         origin = f"{S3_SCHEME}{location.bucket}/{item.key}"
-        data = _fetch(client, location.bucket, item.key, origin, quarantine)
-        if data is not None:
-            events = decode_input(data, origin, quarantine, require_event_time=require_event_time, stats=stats)
-            del data  # see files._events_of: only decode_input may hold the stored bytes
-            yield from events
+        body = _open(client, location.bucket, item.key, origin, quarantine)
+        if body is None:
+            continue
+        try:
+            yield from decode_input(
+                _OSErrorBody(body), origin, quarantine, require_event_time=require_event_time, stats=stats
+            )
+        finally:
+            body.close()
 
 
 def list_objects(client: Any, location: S3Location, *, page_size: int | None = None) -> list[S3Object]:
@@ -129,16 +133,29 @@ def measure_s3(source: str, aws: AwsOptions | None = None) -> InputTotals:
     )
 
 
-def _fetch(client: Any, bucket: str, key: str, origin: str, quarantine: Quarantine) -> bytes | None:
+def _open(client: Any, bucket: str, key: str, origin: str, quarantine: Quarantine) -> Any:
+    """The object's streaming body (read in bounded pieces, like a file), or None when it cannot be fetched."""
     import botocore.exceptions
 
     try:
-        body = client.get_object(Bucket=bucket, Key=key)["Body"]
-        try:
-            data: bytes = body.read()
-        finally:
-            body.close()
-        return data
+        return client.get_object(Bucket=bucket, Key=key)["Body"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         quarantine.add(origin, None, QuarantineReason.UNREADABLE, None, aws_error_text(error))
         return None
+
+
+class _OSErrorBody:
+    """An S3 streaming body whose failures mid-way (a reset connection, a short body) are ``OSError``, as a
+    file's are, so that decoding quarantines them like any read error."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def read(self, size: int, /) -> bytes:
+        import botocore.exceptions
+
+        try:
+            data: bytes = self._body.read(size)
+        except (botocore.exceptions.BotoCoreError, ValueError) as error:
+            raise OSError(aws_error_text(error)) from None
+        return data
