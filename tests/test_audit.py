@@ -254,3 +254,10 @@ def test_cli_usage_and_credential_errors_exit_2(moto_server: str, cli_env: dict[
     assert result.returncode == 2 and "Traceback" not in result.stderr and "credentials" in result.stderr.lower()
     bad_endpoint = run_cli("--endpoint-url", "not-a-url", "--region", "us-east-1", env=cli_env)
     assert bad_endpoint.returncode == 2 and "not-a-url" in bad_endpoint.stderr
+
+
+def test_cli_prints_the_minimal_iam_policy(cli_env: dict[str, str]) -> None:
+    from trailguard.aws.permissions import minimal_iam_policy
+
+    result = run_cli("--iam-policy", env=cli_env)
+    assert result.returncode == 0 and json.loads(result.stdout) == minimal_iam_policy()

@@ -33,7 +33,7 @@ from trailguard.model import Alarm, ConfigError, MetricFilter
 from trailguard.model.common import is_sns_topic_arn
 from trailguard.pattern import LogEvent
 
-__all__ = ["Chain", "ChainContext", "Link", "LinkKind", "LinkState", "chains_for"]
+__all__ = ["Chain", "ChainContext", "Link", "LinkKind", "LinkState", "chains_for", "trail_link"]
 
 LinkState = Literal["ok", "broken", "error", "manual"]
 LinkKind = Literal["trail", "logGroup", "metricFilter", "alarm", "topic", "subscription"]
@@ -127,7 +127,7 @@ def chains_for(context: ChainContext, region: str) -> list[Chain]:
         return [(Link("trail", f"no trail in {region}", region, "broken", "no trail records this region's events"),)]
     chains: list[Chain] = []
     for trail in trails:
-        head = _trail_link(context, trail, region)
+        head = trail_link(context, trail, region)
         if not head.ok:
             chains.append((head,))
             continue
@@ -138,7 +138,9 @@ def chains_for(context: ChainContext, region: str) -> list[Chain]:
 # ---------------------------------------------------------------- trail
 
 
-def _trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
+def trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
+    """The trail's link: ok when it is multi-region, logging, records every required event, and delivers to a
+    CloudWatch Logs log group."""
     coverage = management_coverage(trail.selectors) if trail.selectors is not None else (None, None, ())
     details = {
         "name": trail.name,

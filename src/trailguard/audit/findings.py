@@ -19,7 +19,7 @@ from trailguard.audit.meaning import judge_filter, required_events
 from trailguard.aws.snapshot import CallError, Snapshot
 from trailguard.catalog import CisControl
 
-__all__ = ["STATUS_ORDER", "audit_document", "chain_status"]
+__all__ = ["STATUS_ORDER", "audit_document", "chain_status", "control_context", "control_status"]
 
 STATUS_ORDER = ("PASS", "FAIL", "MANUAL", "ERROR")
 
@@ -36,20 +36,37 @@ def chain_status(chain: Chain) -> str:
     return "complete" if chain and chain[-1].kind == "subscription" else "broken"
 
 
+def control_context(snapshot: Snapshot, control: CisControl) -> ChainContext:
+    """The context the chains of ``control`` share (each pattern judged once)."""
+    meanings: dict[str, Any] = {}
+
+    def judge(pattern: str) -> Any:
+        if pattern not in meanings:
+            meanings[pattern] = judge_filter(pattern, control)
+        return meanings[pattern]
+
+    return ChainContext(snapshot, control, required_events(control), judge)
+
+
+def control_status(chains: Sequence[Chain]) -> str:
+    """PASS / ERROR / MANUAL / FAIL of one control in one region, from its candidate chains."""
+    statuses = {chain_status(chain) for chain in chains}
+    if "complete" in statuses:
+        return "PASS"
+    if "error" in statuses:
+        return "ERROR"
+    if "manual" in statuses:
+        return "MANUAL"
+    return "FAIL"
+
+
 def audit_document(
     snapshot: Snapshot, controls: Sequence[CisControl], *, generated: datetime | None = None
 ) -> dict[str, Any]:
     """The audit of the account ``snapshot`` read, for ``controls`` (all of one benchmark version)."""
     findings: list[dict[str, Any]] = []
     for control in controls:
-        meanings: dict[str, Any] = {}
-
-        def judge(pattern: str, control: CisControl = control, meanings: dict[str, Any] = meanings) -> Any:
-            if pattern not in meanings:
-                meanings[pattern] = judge_filter(pattern, control)
-            return meanings[pattern]
-
-        context = ChainContext(snapshot, control, required_events(control), judge)
+        context = control_context(snapshot, control)
         for region in snapshot.regions:
             findings.append(_finding(context, region))
     summary = {status: sum(1 for f in findings if f["status"] == status) for status in STATUS_ORDER}

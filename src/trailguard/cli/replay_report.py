@@ -24,7 +24,6 @@ from trailguard.engine.alarms import AlarmEvaluator, alarm_selector
 from trailguard.engine.metrics import CompiledMetricFilter
 from trailguard.engine.replay import ReplayResult
 from trailguard.model import Alarm
-from trailguard.report import render_replay_html
 from trailguard.report.formats import alarm_sentence, duration, format_value, time_range
 from trailguard.report.timeline import (
     BusyPeriod,
@@ -246,6 +245,8 @@ def write_report(
     # The page is rendered from the JSON document, so `trailguard report saved.json` gives the same page.
     buffer = io.BytesIO()
     write_replay_document(buffer, result, summary)
+    from trailguard.report.html_replay import render_replay_html  # the template engine, only when it is used
+
     page = render_replay_html(orjson.loads(buffer.getbuffer()))
     with _open_output(output_file, "w") as html_file:
         html_file.write(page)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from trailguard.report.audit_asff import render_asff
 from trailguard.report.audit_csv import render_csv
@@ -26,8 +26,10 @@ from trailguard.report.audit_ocsf import render_ocsf
 from trailguard.report.audit_sarif import render_sarif
 from trailguard.report.audit_table import print_table, render_table
 from trailguard.report.document import DocumentError, DocumentKind, document_kind, load_document
-from trailguard.report.html_audit import render_audit_html
-from trailguard.report.html_replay import render_replay_html
+
+if TYPE_CHECKING:
+    from trailguard.report.html_audit import render_audit_html
+    from trailguard.report.html_replay import render_replay_html
 
 __all__ = [
     "AUDIT_FORMATS",
@@ -49,6 +51,12 @@ def _render_json(document: Mapping[str, Any]) -> str:
     return json.dumps(scrub_surrogates(document), indent=2, ensure_ascii=False) + "\n"
 
 
+def _render_html(document: Mapping[str, Any]) -> str:
+    from trailguard.report.html_audit import render_audit_html
+
+    return render_audit_html(document)
+
+
 _RENDERERS: Final[dict[str, Callable[[Mapping[str, Any]], str | bytes]]] = {
     "table": render_table,
     "json": _render_json,
@@ -57,7 +65,7 @@ _RENDERERS: Final[dict[str, Callable[[Mapping[str, Any]], str | bytes]]] = {
     "sarif": render_sarif,
     "ocsf": render_ocsf,
     "asff": render_asff,
-    "html": render_audit_html,
+    "html": _render_html,
 }
 
 #: The formats :func:`render_audit` knows, in the order ``--output`` lists them.
@@ -78,6 +86,22 @@ def render_audit(document: Mapping[str, Any], fmt: str) -> str | bytes:
 
 def render_document_html(document: Mapping[str, Any]) -> str:
     """The HTML page of either document, chosen by :func:`document_kind`; DocumentError when it is invalid."""
+    from trailguard.report.html_audit import render_audit_html
+    from trailguard.report.html_replay import render_replay_html
+
     if document_kind(document) == "audit":
         return render_audit_html(document)
     return render_replay_html(document)
+
+
+def __getattr__(name: str) -> Any:
+    # The HTML pages load the template engine: only a command that renders one pays for importing it.
+    if name == "render_audit_html":
+        from trailguard.report.html_audit import render_audit_html
+
+        return render_audit_html
+    if name == "render_replay_html":
+        from trailguard.report.html_replay import render_replay_html
+
+        return render_replay_html
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
