@@ -35,8 +35,6 @@ from replay_documents import (
 from trailguard.report import render_audit_html
 from trailguard.report.document import parse_time
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -63,6 +61,9 @@ def chromium_path() -> str | None:
 def browser_factory() -> Iterator[Any]:
     """A browser context with a fresh profile, shared by the module's tests (each opens its own page);
     ``factory(javascript=False)`` starts another one, without scripts."""
+    # Imported here, not when the module is collected: the suite's other tests spawn processes whose peak memory
+    # is measured, and a forked child starts from its parent's size.
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium found (apt-get install chromium, or set TRAILGUARD_CHROMIUM)")
