@@ -7,7 +7,6 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Final, cast
 
@@ -25,6 +24,7 @@ from trailguard.engine.metrics import CompiledMetricFilter
 from trailguard.engine.replay import ReplayResult
 from trailguard.model import Alarm
 from trailguard.report.formats import alarm_sentence, duration, format_value, time_range
+from trailguard.report.formats import iso as iso_time
 from trailguard.report.timeline import (
     BusyPeriod,
     MinuteAggregate,
@@ -53,10 +53,7 @@ _STATE_STYLES = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yello
 
 
 def iso(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+    return None if ms is None else iso_time(ms)
 
 
 class InputSummary:
