@@ -261,3 +261,25 @@ def test_cli_prints_the_minimal_iam_policy(cli_env: dict[str, str]) -> None:
 
     result = run_cli("--iam-policy", env=cli_env)
     assert result.returncode == 0 and json.loads(result.stdout) == minimal_iam_policy()
+
+
+def test_a_failing_control_shows_its_own_near_miss_filter_not_another_controls() -> None:
+    narrowed = FAILED_LOGIN_PATTERN[:-2] + " && ($.userIdentity.type = IAMUser) }"
+    spec = AccountSpec.for_controls("4.1", "4.3", "4.6").with_monitor(2, pattern=narrowed)
+    document = audit(spec, controls="4.6")
+    finding = only(document)
+    assert finding["status"] == "FAIL" and finding["brokenLink"] == "metricFilter"
+    assert links(finding)["metricFilter"]["id"] == "CIS-4.6-ConsoleAuthenticationFailures"
+    assert "userIdentity" in finding["reason"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "command"),
+    [
+        (AccountSpec(logging=False), "aws cloudtrail start-logging"),
+        (AccountSpec(multi_region=False), "--is-multi-region-trail"),
+        (AccountSpec().with_monitor(0, actions_enabled=False), "aws cloudwatch enable-alarm-actions"),
+    ],
+)
+def test_remedies_name_the_command_that_fixes_the_link(spec: AccountSpec, command: str) -> None:
+    assert command in only(audit(spec))["remedy"]

@@ -31,7 +31,7 @@ from trailguard.catalog import CisControl
 from trailguard.engine.metrics import compile_filter
 from trailguard.model import Alarm, ConfigError, MetricFilter
 from trailguard.model.common import is_sns_topic_arn
-from trailguard.pattern import LogEvent
+from trailguard.pattern import LogEvent, PatternError, compile_pattern
 
 __all__ = ["Chain", "ChainContext", "Link", "LinkKind", "LinkState", "chains_for", "trail_link"]
 
@@ -51,6 +51,7 @@ class Link:
     details: dict[str, Any] = field(default_factory=dict)
     errors: tuple[CallError, ...] = ()
     manual: tuple[str, ...] = ()  # what a person must check, when state is "manual" (or a note on an ok link)
+    remedy: str | None = None  # a remedy specific to this problem (else the kind's general one)
 
     @property
     def ok(self) -> bool:
@@ -154,15 +155,26 @@ def trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
         "logGroupArn": trail.log_group_arn,
     }
 
-    def link(state: LinkState, problem: str | None = None, errors: Sequence[CallError] = ()) -> Link:
-        return Link("trail", trail.arn, trail.home_region, state, problem, details, tuple(errors))
+    def link(
+        state: LinkState, problem: str | None = None, errors: Sequence[CallError] = (), remedy: str | None = None
+    ) -> Link:
+        return Link("trail", trail.arn, trail.home_region, state, problem, details, tuple(errors), remedy=remedy)
 
+    where = f"--name {trail.arn} --region {trail.home_region}"
     if not trail.is_multi_region:
-        return link("broken", f"trail {trail.name} is not multi-region (the control requires a multi-region trail)")
+        return link(
+            "broken",
+            f"trail {trail.name} is not multi-region (the control requires a multi-region trail)",
+            remedy=f"make the trail multi-region: aws cloudtrail update-trail {where} --is-multi-region-trail",
+        )
     if trail.is_logging is None:
         return link("error", f"the logging status of trail {trail.name} could not be read", _errors(trail, "Status"))
     if not trail.is_logging:
-        return link("broken", f"trail {trail.name} is not logging (StopLogging was called)")
+        return link(
+            "broken",
+            f"trail {trail.name} is not logging (StopLogging was called)",
+            remedy=f"start it again: aws cloudtrail start-logging {where}",
+        )
     if trail.selectors is None:
         return link("error", f"the event selectors of trail {trail.name} could not be read", _errors(trail, "Selec"))
     if coverage[0] != "All":
@@ -170,6 +182,11 @@ def trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
         return link(
             "broken",
             f"trail {trail.name} records {what} management events (the control requires all, read and write)",
+            remedy=(
+                f"record all management events: aws cloudtrail put-event-selectors {where} --event-selectors "
+                '\'[{"ReadWriteType": "All", "IncludeManagementEvents": true}]\' (keeping its data-event '
+                "selectors)"
+            ),
         )
     for event in context.required_events:
         recording = records_event(trail.selectors, event)
@@ -178,6 +195,10 @@ def trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
                 "broken",
                 f"trail {trail.name} does not record {event.get('eventSource')} {event.get('eventName')}: "
                 f"{recording.why}",
+                remedy=(
+                    f"stop excluding {event.get('eventSource')} management events from trail {trail.name}'s event "
+                    "selectors (ExcludeManagementEventSources, or an advanced selector's eventSource NotEquals)"
+                ),
             )
     if trail.log_group is None:
         return link("broken", f"trail {trail.name} delivers to no CloudWatch Logs log group")
@@ -278,6 +299,7 @@ def _filter_link(
     def link(state: LinkState, problem: str | None = None) -> Link:
         return Link("metricFilter", name, record.region, state, problem, details)
 
+    details["countsRequired"] = _counted_required(context, pattern)
     if not meaning.accepted:
         return link("broken", f"filter {name} {_verdict_words(meaning)}"), None
     try:
@@ -297,6 +319,19 @@ def _filter_link(
             None,
         )
     return link("ok"), metric_filter
+
+
+def _counted_required(context: ChainContext, pattern: str) -> int:
+    """How many of the control's required events the pattern counts (0 for an invalid pattern)."""
+    try:
+        compiled = compile_pattern(pattern)
+    except PatternError:
+        return 0
+    return sum(
+        1
+        for event in context.required_events
+        if compiled.test_event(LogEvent(orjson.dumps(event).decode(), parsed=event))
+    )
 
 
 def _published_values(context: ChainContext, metric_filter: MetricFilter) -> list[float | None]:
@@ -429,7 +464,9 @@ def _alarm_link(
         definition = single
         details.update(statistic=single.get("Statistic"), period=single.get("Period"))
     if raw.get("ActionsEnabled") is False:
-        return link("broken", f"alarm {name} has its actions disabled, so it notifies no one"), ()
+        problem = f"alarm {name} has its actions disabled, so it notifies no one"
+        remedy = f"enable them: aws cloudwatch enable-alarm-actions --alarm-names '{name}' --region {record.region}"
+        return Link("alarm", arn, record.region, "broken", problem, details, remedy=remedy), ()
     try:
         alarm = Alarm.from_api_dict(definition)
     except ConfigError as error:

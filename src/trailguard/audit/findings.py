@@ -125,8 +125,18 @@ def _finding(context: ChainContext, region: str) -> dict[str, Any]:
 
 
 def _furthest(chains: Sequence[Chain]) -> Chain:
-    """The chain that got furthest: the most ok links, then the first."""
-    return max(chains, key=lambda chain: sum(1 for link in chain if link.ok))
+    """The chain to show when none is complete: the one that got furthest (the most ok links), and among those
+    the one whose metric filter counts the most of the control's required events — a near miss (a narrowing
+    clause, a typo) says more than the filters of other controls on the same log group."""
+    return max(chains, key=lambda chain: (sum(1 for link in chain if link.ok), _relevance(chain)))
+
+
+def _relevance(chain: Chain) -> float:
+    for link in chain:
+        if link.kind == "metricFilter":
+            counted = link.details.get("countsRequired")
+            return float(counted) if isinstance(counted, int | float) else 0.0
+    return 0.0
 
 
 def _reason(status: str, chain: Chain, stop: Link | None, control: CisControl) -> str:
@@ -153,6 +163,8 @@ def _remedy(stop: Link, control: CisControl) -> str:
         return f"grant the audit's credentials {calls} (the README lists the minimal IAM policy) and audit again"
     if stop.state == "manual":
         return stop.manual[0] if stop.manual else "check the link by hand, as the evidence says"
+    if stop.remedy is not None:
+        return stop.remedy
     remedies = {
         "trail": (
             "use a multi-region trail that is logging, records all management events (read and write) and "

@@ -23,7 +23,6 @@ from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
-from trailguard.cli.replay_notify import check_notify_options, notify_after_replay
 from trailguard.cli.replay_report import (
     InputSummary,
     check_output_file,
@@ -33,7 +32,6 @@ from trailguard.cli.replay_report import (
 )
 from trailguard.engine.replay import Replay
 from trailguard.model import Configuration
-from trailguard.notify.evidence import EvidenceReplay
 from trailguard.pattern import LogEvent
 from trailguard.sources import (
     AwsOptions,
@@ -136,9 +134,16 @@ def replay(
     if not config.metric_filters:
         fail("the configuration defines no metric filters: nothing to replay")
     source_groups = _log_groups_of(sources, config, log_group)
+    engine_type: type[Replay] = Replay
     if notify:
+        # Delivery brings in SMTP, HTTP and AWS clients: imported only when asked for.
+        from trailguard.cli.replay_notify import check_notify_options
+        from trailguard.notify.evidence import EvidenceReplay
+
         check_notify_options(config, output_format)
-    engine = (EvidenceReplay if notify and not no_context else Replay)(
+        if not no_context:
+            engine_type = EvidenceReplay
+    engine = engine_type(
         config.metric_filters,
         config.alarms,
         region=region or config.region,
@@ -162,6 +167,9 @@ def replay(
     if problem is not None:
         fail(problem)
     if notify:
+        from trailguard.cli.replay_notify import notify_after_replay
+        from trailguard.notify.evidence import EvidenceReplay
+
         evidence = engine.evidence if isinstance(engine, EvidenceReplay) else None
         sys.exit(
             notify_after_replay(

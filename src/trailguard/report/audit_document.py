@@ -228,7 +228,9 @@ def broken_link_text(control: Mapping[str, Any]) -> str:
     if link is None:
         return f"Broken link: {label} (missing from the chain)."
     problem = link.get("problem")
-    return f"Broken link: {label} {link['id']}" + (f": {problem}" if problem else ".")
+    if not problem or problem == control.get("reason"):
+        return f"Broken link: {label} {link['id']}."  # the reason already says what is wrong with it
+    return f"Broken link: {label} {link['id']}: {problem}"
 
 
 def api_error_text(error: Mapping[str, Any]) -> str:
