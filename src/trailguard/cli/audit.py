@@ -12,7 +12,7 @@ from trailguard.cli.options import fail
 
 __all__ = ["audit"]
 
-_FORMATS = ("table", "json", "csv", "junit", "sarif", "ocsf", "asff")
+_FORMATS = ("table", "json", "csv", "junit", "sarif", "ocsf", "asff", "html")
 #: Exit status when a control is FAIL or ERROR (the convention of Prowler and other checkers).
 EXIT_FAILED = 3
 

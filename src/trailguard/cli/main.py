@@ -39,6 +39,7 @@ COMMANDS: Final = {
     "alarms": "trailguard.cli.live_state:alarms",
     "history": "trailguard.cli.live_state:history",
     "outbox": "trailguard.cli.live_state:outbox",
+    "report": "trailguard.cli.report:report",
 }
 
 

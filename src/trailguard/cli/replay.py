@@ -23,15 +23,14 @@ from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.options import fail, load_monitors, parse_time
-from trailguard.cli.output import StdoutConsole
 from trailguard.cli.replay_report import (
     InputSummary,
+    check_output_file,
     nothing_usable,
     print_warnings,
-    render_text,
-    write_replay_document,
+    write_report,
 )
-from trailguard.engine.replay import Replay, ReplayResult
+from trailguard.engine.replay import Replay
 from trailguard.model import Configuration
 from trailguard.pattern import LogEvent
 from trailguard.sources import (
@@ -56,7 +55,15 @@ _PROGRESS_EVERY = 2048  # events between progress refreshes: cheap enough for th
 @click.option("--cis-version", default=DEFAULT_CIS_VERSION, show_default=True, help="CIS benchmark version.")
 @click.option("--from", "from_text", help="Ignore events before this time (ISO 8601 or epoch ms).")
 @click.option("--to", "to_text", help="Ignore events from this time on, and stop evaluating alarms there.")
-@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file instead of standard output (required with --output html).",
+)
+@click.option("--verbose", is_flag=True, help="List every transition in the text report, not only the first ones.")
 @click.option("--region", help="AWS region for S3/CloudWatch Logs sources, and of the alarms (default us-east-1).")
 @click.option("--profile", help="AWS profile for S3/CloudWatch Logs sources.")
 @click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator).")
@@ -85,6 +92,8 @@ def replay(
     from_text: str | None,
     to_text: str | None,
     output_format: str,
+    output_file: str | None,
+    verbose: bool,
     region: str | None,
     profile: str | None,
     endpoint_url: str | None,
@@ -111,6 +120,7 @@ def replay(
     read was set aside), or (--notify) notifications left in the dead-letter list; 130 interrupted, 141 output
     pipe closed.
     """
+    check_output_file(output_file, output_format)
     start_ms = parse_time(from_text, "--from")
     end_ms = parse_time(to_text, "--to")
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
@@ -152,7 +162,7 @@ def replay(
     print_warnings(stats)
     result = engine.finish()
     summary = InputSummary(sources, stats, quarantine, quarantine_path)
-    _print(result, summary, output_format)
+    write_report(result, summary, output_format=output_format, output_file=output_file, verbose=verbose)
     problem = nothing_usable(summary)
     if problem is not None:
         fail(problem)
@@ -260,15 +270,6 @@ def _progress_bar() -> Iterator[tuple[Progress, TaskID]]:
     with progress:
         task = progress.add_task("replay", total=None, files=0, events=0)
         yield progress, task
-
-
-def _print(result: ReplayResult, summary: InputSummary, output_format: str) -> None:
-    if output_format == "json":
-        sys.stdout.flush()
-        write_replay_document(sys.stdout.buffer, result, summary)
-        sys.stdout.buffer.flush()
-        return
-    render_text(StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160), result, summary)
 
 
 class _EventRateColumn(ProgressColumn):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeVar, cast
 
 from trailguard import __version__
+from trailguard.report.document import DocumentError
 
 __all__ = [
     "FINDING_TYPE",
@@ -63,7 +64,7 @@ FINDING_TYPE: Final = (
 )
 
 
-class AuditDocumentError(ValueError):
+class AuditDocumentError(DocumentError):
     """The audit document lacks a field a renderer needs, or holds a value of the wrong kind; names the path."""
 
 
