@@ -126,17 +126,51 @@ def _finding(context: ChainContext, region: str) -> dict[str, Any]:
 
 def _furthest(chains: Sequence[Chain]) -> Chain:
     """The chain to show when none is complete: the one that got furthest (the most ok links), and among those
-    the one whose metric filter counts the most of the control's required events — a near miss (a narrowing
-    clause, a typo) says more than the filters of other controls on the same log group."""
-    return max(chains, key=lambda chain: (sum(1 for link in chain if link.ok), _relevance(chain)))
+    the one whose metric filter is nearest the control — a near miss (a narrowing clause, a typo) says more than
+    the filters of other controls on the same log group. When every filter there is another control's, the
+    chain shown ends in a link saying so rather than in one unrelated filter picked at random."""
+    chosen = max(chains, key=lambda chain: (sum(1 for link in chain if link.ok), _relevance(chain)))
+    stop = next((link for link in chosen if not link.ok), None)
+    if stop is None or stop.kind != "metricFilter" or stop.state != "broken" or "pattern" not in stop.details:
+        return chosen
+    if _related(stop):
+        return chosen
+    head = chosen[: chosen.index(stop)]
+    group = str(stop.details.get("logGroupName"))
+    count = sum(1 for chain in chains if chain[: len(head)] == head and len(chain) > len(head))
+    filters = "metric filter" if count == 1 else f"{count} metric filters"
+    return (
+        *head,
+        Link(
+            "metricFilter",
+            f"no metric filter for this control on {group}",
+            stop.region,
+            "broken",
+            f"none of the {filters} on log group {group} counts this control's events or tests what its "
+            "reference pattern tests",
+            {"logGroupName": group, "filters": count},
+        ),
+    )
 
 
-def _relevance(chain: Chain) -> float:
+def _relevance(chain: Chain) -> tuple[float, int, bool]:
+    """How near the chain's metric filter is to the control: how many of the required events (one per branch of
+    the reference) it counts, then how many of the reference's comparisons it makes too, then whether it
+    counts any event of the control at all."""
     for link in chain:
         if link.kind == "metricFilter":
-            counted = link.details.get("countsRequired")
-            return float(counted) if isinstance(counted, int | float) else 0.0
-    return 0.0
+            counted, terms = link.details.get("countsRequired"), link.details.get("sharedTerms")
+            return (
+                float(counted) if isinstance(counted, int | float) else 0.0,
+                terms if isinstance(terms, int) else 0,
+                link.details.get("sharesRequired") is True,
+            )
+    return 0.0, 0, False
+
+
+def _related(link: Link) -> bool:
+    counted, terms = link.details.get("countsRequired"), link.details.get("sharedTerms")
+    return bool(counted) or bool(terms)
 
 
 def _reason(status: str, chain: Chain, stop: Link | None, control: CisControl) -> str:

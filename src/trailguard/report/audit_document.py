@@ -228,6 +228,8 @@ def broken_link_text(control: Mapping[str, Any]) -> str:
     if link is None:
         return f"Broken link: {label} (missing from the chain)."
     problem = link.get("problem")
+    if str(link["id"]).startswith("no "):  # a missing resource: its id says what is missing (docs/audit-document.md)
+        return f"Broken link: {link['id']}." if problem == control.get("reason") else f"Broken link: {problem}"
     if not problem or problem == control.get("reason"):
         return f"Broken link: {label} {link['id']}."  # the reason already says what is wrong with it
     return f"Broken link: {label} {link['id']}: {problem}"
