@@ -254,3 +254,79 @@ def test_cli_usage_and_credential_errors_exit_2(moto_server: str, cli_env: dict[
     assert result.returncode == 2 and "Traceback" not in result.stderr and "credentials" in result.stderr.lower()
     bad_endpoint = run_cli("--endpoint-url", "not-a-url", "--region", "us-east-1", env=cli_env)
     assert bad_endpoint.returncode == 2 and "not-a-url" in bad_endpoint.stderr
+
+
+def test_cli_prints_the_minimal_iam_policy(cli_env: dict[str, str]) -> None:
+    from trailguard.aws.permissions import minimal_iam_policy
+
+    result = run_cli("--iam-policy", env=cli_env)
+    assert result.returncode == 0 and json.loads(result.stdout) == minimal_iam_policy()
+
+
+def test_a_failing_control_shows_its_own_near_miss_filter_not_another_controls() -> None:
+    narrowed = FAILED_LOGIN_PATTERN[:-2] + " && ($.userIdentity.type = IAMUser) }"
+    spec = AccountSpec.for_controls("4.1", "4.3", "4.6").with_monitor(2, pattern=narrowed)
+    document = audit(spec, controls="4.6")
+    finding = only(document)
+    assert finding["status"] == "FAIL" and finding["brokenLink"] == "metricFilter"
+    assert links(finding)["metricFilter"]["id"] == "CIS-4.6-ConsoleAuthenticationFailures"
+    assert "userIdentity" in finding["reason"]
+
+
+def test_a_filter_sharing_the_references_terms_is_the_near_miss_even_when_it_counts_none() -> None:
+    # Root usage: a filter for root *sign-ins* counts none of the required events (its example is a root API
+    # call) but tests $.userIdentity.type = "Root" as the reference does; 4.1's and 4.6's filters test nothing
+    # the reference tests, though they too share some events with it (a root sign-in failure, say).
+    root_sign_ins = '{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }'
+    spec = AccountSpec.for_controls("4.6", "4.1", "4.3").with_monitor(2, pattern=root_sign_ins)
+    finding = only(audit(spec, controls="4.3"))
+    chosen = links(finding)["metricFilter"]
+    assert finding["brokenLink"] == "metricFilter" and chosen["id"] == "CIS-4.3-RootAccountUsage"
+    assert chosen["details"]["sharedTerms"] == 1 and "ConsoleLogin" in finding["reason"]
+    others = {chain[2]["id"]: chain[2]["details"] for chain in finding["evidence"]["otherChains"]}
+    assert others["CIS-4.6-ConsoleAuthenticationFailures"]["sharedTerms"] == 0
+
+
+def test_when_every_filter_is_another_controls_the_chain_ends_in_no_filter_for_this_control() -> None:
+    finding = only(audit(AccountSpec.for_controls("4.1", "4.6"), controls="4.5"))
+    chosen = links(finding)["metricFilter"]
+    assert finding["status"] == "FAIL" and finding["brokenLink"] == "metricFilter"
+    assert chosen["id"] == "no metric filter for this control on CloudTrail/DefaultLogGroup"
+    assert chosen["details"] == {"logGroupName": "CloudTrail/DefaultLogGroup", "filters": 2}
+    assert finding["reason"].startswith("none of the 2 metric filters on log group CloudTrail/DefaultLogGroup")
+    assert "CreateTrail" in finding["remedy"]
+    assert sorted(chain[2]["id"] for chain in finding["evidence"]["otherChains"]) == [
+        "CIS-4.1-UnauthorizedAPICalls",
+        "CIS-4.6-ConsoleAuthenticationFailures",
+    ]
+
+
+def test_the_example_account_snapshot_audits_as_its_readme_says(cli_env: dict[str, str]) -> None:
+    snapshot = Path(__file__).resolve().parents[1] / "examples" / "account-snapshot.json"
+    result = run_cli("--snapshot", str(snapshot), "--output", "json", env=cli_env)
+    assert result.returncode == 3, result.stderr
+    findings = {f["canonicalId"]: f for f in json.loads(result.stdout)["controls"]}
+    broken = {control: finding["brokenLink"] for control, finding in findings.items()}
+    assert findings["4.6"]["status"] == "PASS"
+    assert {c: broken[c] for c in ("4.1", "4.2", "4.3", "4.4", "4.10")} == {
+        "4.1": "alarm",
+        "4.2": "subscription",
+        "4.3": "metricFilter",
+        "4.4": "metricFilter",
+        "4.10": "alarm",
+    }
+    assert "AttachGroupPolicy" in findings["4.4"]["reason"] and "Threshold 5" in findings["4.10"]["reason"]
+    for control in ("4.5", "4.7", "4.8", "4.9", "4.11", "4.12", "4.13", "4.14"):
+        assert findings[control]["reason"].startswith("none of the 6 metric filters"), control
+
+
+@pytest.mark.parametrize(
+    ("spec", "command"),
+    [
+        (AccountSpec(logging=False), "aws cloudtrail start-logging"),
+        (AccountSpec(multi_region=False), "--is-multi-region-trail"),
+        (AccountSpec().with_monitor(0, actions_enabled=False), "aws cloudwatch enable-alarm-actions"),
+    ],
+)
+def test_remedies_name_the_command_that_fixes_the_link(spec: AccountSpec, command: str) -> None:
+    assert command in only(audit(spec))["remedy"]

@@ -9,7 +9,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from conftest import HttpSink, SmtpInbox
+from local_servers import HttpSink, SmtpInbox
 from test_cli_replay import SAMPLE, trailguard
 
 CONFIG = """

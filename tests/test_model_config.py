@@ -536,3 +536,9 @@ def test_a_log_group_accepts_five_regex_filters_not_six() -> None:
         parse_config(filters(6), file="six.yaml")
     assert "six.yaml:17: metricFilters[5].filterPattern" in str(caught.value)
     assert "at most 5 per log group" in str(caught.value)
+
+
+def test_characters_and_numbers_yaml_cannot_hold_are_problems_with_a_position() -> None:
+    assert problems("metricFilters: [\x00]\n") == ["m.yaml:1:17: invalid YAML: the character U+0000 is not allowed"]
+    huge = "alarms:\n  - {AlarmName: a, Period: " + "9" * 5000 + "}\n"
+    assert problems(huge) == ["m.yaml:2: a number with thousands of digits; allowed: numbers AWS accepts"]

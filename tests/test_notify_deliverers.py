@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from conftest import HttpSink, SmtpInbox
+from local_servers import HttpSink, SmtpInbox
 from notify_support import TOPIC_ARN, delivery, notification
 from trailguard.model import Subscription
 from trailguard.model.smtp import SmtpSettings, parse_smtp_url
@@ -164,7 +164,7 @@ def test_the_smtp_url_variable_wins_and_a_missing_server_is_a_final_failure(
 
 
 def test_an_unreachable_smtp_server_is_a_failure_worth_retrying() -> None:
-    from conftest import free_port
+    from local_servers import free_port
 
     deliverer = EmailDeliverer(smtp_settings("127.0.0.1", free_port()), environ={}, timeout=5)
     with pytest.raises(DeliveryError) as failure:
@@ -369,7 +369,7 @@ def test_smtp_upgrades_with_starttls_when_offered_and_verifies_the_certificate(t
 
     from aiosmtpd.controller import Controller
 
-    from conftest import free_port
+    from local_servers import free_port
 
     cert, key = _self_signed(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

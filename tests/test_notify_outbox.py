@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HttpSink
+from local_servers import HttpSink
 from notify_support import TOPIC_ARN, FakeClock, context, notification, topic
 from trailguard.model import Subscription
 from trailguard.notify import SCHEMA_VERSION, Delivery, DeliveryError, Outbox, OutboxError, RetryPolicy

@@ -191,3 +191,11 @@ def test_wildcard_quotas() -> None:
     )
     with pytest.raises(PatternError, match="maximum of 3 wildcards"):
         compile_pattern("{ $.a[*] = 1 || $.b.* = 1 || $.c[*] = 1 || $.d[*] = 1 }")
+
+
+def test_nesting_deeper_than_one_hundred_parentheses_is_refused_not_a_crash() -> None:
+    compile_pattern("{ " + "(" * 100 + "$.a = 1" + ")" * 100 + " }")
+    for depth in (101, 500):
+        with pytest.raises(PatternError) as caught:
+            compile_pattern("{ " + "(" * depth + "$.a = 1" + ")" * depth + " }")
+        assert caught.value.aws_message == "Invalid metric filter pattern" and caught.value.position == 102

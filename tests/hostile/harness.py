@@ -1,7 +1,10 @@
 """Running trailguard as a separate process against hostile input, and checking what it did.
 
-``run`` starts ``python -m trailguard ...``, waits for it with ``os.wait4`` (which reports the peak resident
-memory of that one child) and a deadline, and returns exit status, output, wall time and peak memory.
+``run`` starts ``python -m trailguard ...`` through a small launcher process, with a deadline, and returns exit
+status, output, wall time and peak memory. The launcher is there for the memory figure: Linux keeps a process's
+peak resident size across ``fork`` and ``execve``, so a child forked straight from pytest would report pytest's
+own size (250 MB and more late in a full run) as its peak. Forked from the freshly started launcher, the child
+starts from a few megabytes, and the launcher's ``os.wait4`` reports that child's own peak.
 ``Snapshot`` records every file under a folder (bytes, mode, modification time) so that a test can show
 nothing the user owns was modified or deleted. ``check`` asserts the common promises of docs/guarantees.md.
 
@@ -15,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import signal
 import stat
 import subprocess
@@ -54,15 +56,34 @@ class Run:
         )
 
 
-def _child_limits(close_stdin: bool) -> Callable[[], None]:
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE_CAP, _ADDRESS_SPACE_CAP))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (_FILE_SIZE_CAP, _FILE_SIZE_CAP))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if close_stdin:
-            os.close(0)
-
-    return apply
+# Run as ``python -S -c _LAUNCHER REPORT_FD CLOSE_STDIN COMMAND...``: applies the safety limits, runs COMMAND as
+# its child, writes the child's peak resident kilobytes to REPORT_FD and ends as the child ended (the same
+# exit status, or killed by the same signal).
+_LAUNCHER = f"""
+import os, resource, signal, sys
+report_fd, close_stdin, command = int(sys.argv[1]), sys.argv[2] == "1", sys.argv[3:]
+resource.setrlimit(resource.RLIMIT_AS, ({_ADDRESS_SPACE_CAP}, {_ADDRESS_SPACE_CAP}))
+resource.setrlimit(resource.RLIMIT_FSIZE, ({_FILE_SIZE_CAP}, {_FILE_SIZE_CAP}))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+if close_stdin:
+    os.close(0)
+pid = os.fork()
+if pid == 0:
+    os.close(report_fd)
+    os.execv(command[0], command)
+while True:
+    try:
+        _, wait_status, usage = os.wait4(pid, 0)
+        break
+    except InterruptedError:
+        continue
+os.write(report_fd, str(usage.ru_maxrss).encode())
+os.close(report_fd)
+if os.WIFSIGNALED(wait_status):
+    signal.signal(os.WTERMSIG(wait_status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(wait_status))
+sys.exit(os.waitstatus_to_exitcode(wait_status))
+"""
 
 
 def run(
@@ -89,21 +110,41 @@ def run(
                 stdin = None
             else:
                 stdin = subprocess.DEVNULL
+            report_read, report_write = os.pipe()
             started = time.monotonic()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "trailguard", *args],
-                cwd=cwd,
-                stdin=stdin,  # type: ignore[arg-type]
-                stdout=out,
-                stderr=err,
-                env=env,
-                preexec_fn=_child_limits(close_stdin),
-            )
+            try:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-S",
+                        "-c",
+                        _LAUNCHER,
+                        str(report_write),
+                        "1" if close_stdin else "0",
+                        sys.executable,
+                        "-m",
+                        "trailguard",
+                        *args,
+                    ],
+                    cwd=cwd,
+                    stdin=stdin,  # type: ignore[arg-type]
+                    stdout=out,
+                    stderr=err,
+                    env=env,
+                    pass_fds=(report_write,),
+                    process_group=0,  # the deadline kills the launcher and trailguard together
+                )
+            finally:
+                os.close(report_write)
             feeder = None
             if input_bytes is not None:
                 feeder = threading.Thread(target=_feed, args=(process, input_bytes), daemon=True)
                 feeder.start()
-            status, usage = _wait(process, started + timeout, args)
+            try:
+                status = _wait(process, started + timeout, args)
+                peak_kilobytes = os.read(report_read, 64)
+            finally:
+                os.close(report_read)
             seconds = time.monotonic() - started
             if feeder is not None:
                 feeder.join(timeout=10)
@@ -118,7 +159,7 @@ def run(
             out.read(),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss * 1024,  # kilobytes on Linux
+            int(peak_kilobytes) * 1024,  # ru_maxrss is in kilobytes on Linux
         )
 
 
@@ -131,17 +172,14 @@ def _feed(process: subprocess.Popen[bytes], data: bytes) -> None:
         pass  # the child stopped reading (a refused input): what it did is what the test checks
 
 
-def _wait(process: subprocess.Popen[bytes], deadline: float, args: Sequence[str]) -> tuple[int, resource.struct_rusage]:
+def _wait(process: subprocess.Popen[bytes], deadline: float, args: Sequence[str]) -> int:
     while True:
-        pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            status = os.waitstatus_to_exitcode(wait_status)
-            process.returncode = status  # reaped here: Popen must not wait for it again
-            return status, usage
+        status = process.poll()
+        if status is not None:
+            return status
         if time.monotonic() > deadline:
-            process.send_signal(signal.SIGKILL)
-            os.wait4(process.pid, 0)
-            process.returncode = -9
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             raise AssertionError(f"trailguard {' '.join(args)[:200]} still running after its deadline: killed")
         time.sleep(0.01)
 

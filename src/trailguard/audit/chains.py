@@ -23,7 +23,7 @@ from typing import Any, Literal
 import orjson
 
 from trailguard.audit.firing import FiringResult, simulate_alarm
-from trailguard.audit.meaning import FilterMeaning
+from trailguard.audit.meaning import FilterMeaning, counts_some_required, shared_terms
 from trailguard.audit.selectors import management_coverage, records_event
 from trailguard.audit.topics import topic_delivery
 from trailguard.aws.snapshot import NOT_ATTEMPTED, CallError, LogGroupRecord, Snapshot, TopicRecord, TrailRecord
@@ -31,9 +31,9 @@ from trailguard.catalog import CisControl
 from trailguard.engine.metrics import compile_filter
 from trailguard.model import Alarm, ConfigError, MetricFilter
 from trailguard.model.common import is_sns_topic_arn
-from trailguard.pattern import LogEvent
+from trailguard.pattern import LogEvent, PatternError, compile_pattern
 
-__all__ = ["Chain", "ChainContext", "Link", "LinkKind", "LinkState", "chains_for"]
+__all__ = ["Chain", "ChainContext", "Link", "LinkKind", "LinkState", "chains_for", "trail_link"]
 
 LinkState = Literal["ok", "broken", "error", "manual"]
 LinkKind = Literal["trail", "logGroup", "metricFilter", "alarm", "topic", "subscription"]
@@ -51,6 +51,7 @@ class Link:
     details: dict[str, Any] = field(default_factory=dict)
     errors: tuple[CallError, ...] = ()
     manual: tuple[str, ...] = ()  # what a person must check, when state is "manual" (or a note on an ok link)
+    remedy: str | None = None  # a remedy specific to this problem (else the kind's general one)
 
     @property
     def ok(self) -> bool:
@@ -127,7 +128,7 @@ def chains_for(context: ChainContext, region: str) -> list[Chain]:
         return [(Link("trail", f"no trail in {region}", region, "broken", "no trail records this region's events"),)]
     chains: list[Chain] = []
     for trail in trails:
-        head = _trail_link(context, trail, region)
+        head = trail_link(context, trail, region)
         if not head.ok:
             chains.append((head,))
             continue
@@ -138,7 +139,9 @@ def chains_for(context: ChainContext, region: str) -> list[Chain]:
 # ---------------------------------------------------------------- trail
 
 
-def _trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
+def trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
+    """The trail's link: ok when it is multi-region, logging, records every required event, and delivers to a
+    CloudWatch Logs log group."""
     coverage = management_coverage(trail.selectors) if trail.selectors is not None else (None, None, ())
     details = {
         "name": trail.name,
@@ -152,15 +155,26 @@ def _trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
         "logGroupArn": trail.log_group_arn,
     }
 
-    def link(state: LinkState, problem: str | None = None, errors: Sequence[CallError] = ()) -> Link:
-        return Link("trail", trail.arn, trail.home_region, state, problem, details, tuple(errors))
+    def link(
+        state: LinkState, problem: str | None = None, errors: Sequence[CallError] = (), remedy: str | None = None
+    ) -> Link:
+        return Link("trail", trail.arn, trail.home_region, state, problem, details, tuple(errors), remedy=remedy)
 
+    where = f"--name {trail.arn} --region {trail.home_region}"
     if not trail.is_multi_region:
-        return link("broken", f"trail {trail.name} is not multi-region (the control requires a multi-region trail)")
+        return link(
+            "broken",
+            f"trail {trail.name} is not multi-region (the control requires a multi-region trail)",
+            remedy=f"make the trail multi-region: aws cloudtrail update-trail {where} --is-multi-region-trail",
+        )
     if trail.is_logging is None:
         return link("error", f"the logging status of trail {trail.name} could not be read", _errors(trail, "Status"))
     if not trail.is_logging:
-        return link("broken", f"trail {trail.name} is not logging (StopLogging was called)")
+        return link(
+            "broken",
+            f"trail {trail.name} is not logging (StopLogging was called)",
+            remedy=f"start it again: aws cloudtrail start-logging {where}",
+        )
     if trail.selectors is None:
         return link("error", f"the event selectors of trail {trail.name} could not be read", _errors(trail, "Selec"))
     if coverage[0] != "All":
@@ -168,6 +182,11 @@ def _trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
         return link(
             "broken",
             f"trail {trail.name} records {what} management events (the control requires all, read and write)",
+            remedy=(
+                f"record all management events: aws cloudtrail put-event-selectors {where} --event-selectors "
+                '\'[{"ReadWriteType": "All", "IncludeManagementEvents": true}]\' (keeping its data-event '
+                "selectors)"
+            ),
         )
     for event in context.required_events:
         recording = records_event(trail.selectors, event)
@@ -176,6 +195,10 @@ def _trail_link(context: ChainContext, trail: TrailRecord, region: str) -> Link:
                 "broken",
                 f"trail {trail.name} does not record {event.get('eventSource')} {event.get('eventName')}: "
                 f"{recording.why}",
+                remedy=(
+                    f"stop excluding {event.get('eventSource')} management events from trail {trail.name}'s event "
+                    "selectors (ExcludeManagementEventSources, or an advanced selector's eventSource NotEquals)"
+                ),
             )
     if trail.log_group is None:
         return link("broken", f"trail {trail.name} delivers to no CloudWatch Logs log group")
@@ -276,6 +299,9 @@ def _filter_link(
     def link(state: LinkState, problem: str | None = None) -> Link:
         return Link("metricFilter", name, record.region, state, problem, details)
 
+    details["countsRequired"] = _counted_required(context, pattern)
+    details["sharedTerms"] = shared_terms(pattern, context.control)
+    details["sharesRequired"] = details["countsRequired"] > 0 or counts_some_required(pattern, context.control)
     if not meaning.accepted:
         return link("broken", f"filter {name} {_verdict_words(meaning)}"), None
     try:
@@ -295,6 +321,19 @@ def _filter_link(
             None,
         )
     return link("ok"), metric_filter
+
+
+def _counted_required(context: ChainContext, pattern: str) -> int:
+    """How many of the control's required events the pattern counts (0 for an invalid pattern)."""
+    try:
+        compiled = compile_pattern(pattern)
+    except PatternError:
+        return 0
+    return sum(
+        1
+        for event in context.required_events
+        if compiled.test_event(LogEvent(orjson.dumps(event).decode(), parsed=event))
+    )
 
 
 def _published_values(context: ChainContext, metric_filter: MetricFilter) -> list[float | None]:
@@ -427,7 +466,9 @@ def _alarm_link(
         definition = single
         details.update(statistic=single.get("Statistic"), period=single.get("Period"))
     if raw.get("ActionsEnabled") is False:
-        return link("broken", f"alarm {name} has its actions disabled, so it notifies no one"), ()
+        problem = f"alarm {name} has its actions disabled, so it notifies no one"
+        remedy = f"enable them: aws cloudwatch enable-alarm-actions --alarm-names '{name}' --region {record.region}"
+        return Link("alarm", arn, record.region, "broken", problem, details, remedy=remedy), ()
     try:
         alarm = Alarm.from_api_dict(definition)
     except ConfigError as error:

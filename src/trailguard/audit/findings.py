@@ -19,7 +19,7 @@ from trailguard.audit.meaning import judge_filter, required_events
 from trailguard.aws.snapshot import CallError, Snapshot
 from trailguard.catalog import CisControl
 
-__all__ = ["STATUS_ORDER", "audit_document", "chain_status"]
+__all__ = ["STATUS_ORDER", "audit_document", "chain_status", "control_context", "control_status"]
 
 STATUS_ORDER = ("PASS", "FAIL", "MANUAL", "ERROR")
 
@@ -36,20 +36,37 @@ def chain_status(chain: Chain) -> str:
     return "complete" if chain and chain[-1].kind == "subscription" else "broken"
 
 
+def control_context(snapshot: Snapshot, control: CisControl) -> ChainContext:
+    """The context the chains of ``control`` share (each pattern judged once)."""
+    meanings: dict[str, Any] = {}
+
+    def judge(pattern: str) -> Any:
+        if pattern not in meanings:
+            meanings[pattern] = judge_filter(pattern, control)
+        return meanings[pattern]
+
+    return ChainContext(snapshot, control, required_events(control), judge)
+
+
+def control_status(chains: Sequence[Chain]) -> str:
+    """PASS / ERROR / MANUAL / FAIL of one control in one region, from its candidate chains."""
+    statuses = {chain_status(chain) for chain in chains}
+    if "complete" in statuses:
+        return "PASS"
+    if "error" in statuses:
+        return "ERROR"
+    if "manual" in statuses:
+        return "MANUAL"
+    return "FAIL"
+
+
 def audit_document(
     snapshot: Snapshot, controls: Sequence[CisControl], *, generated: datetime | None = None
 ) -> dict[str, Any]:
     """The audit of the account ``snapshot`` read, for ``controls`` (all of one benchmark version)."""
     findings: list[dict[str, Any]] = []
     for control in controls:
-        meanings: dict[str, Any] = {}
-
-        def judge(pattern: str, control: CisControl = control, meanings: dict[str, Any] = meanings) -> Any:
-            if pattern not in meanings:
-                meanings[pattern] = judge_filter(pattern, control)
-            return meanings[pattern]
-
-        context = ChainContext(snapshot, control, required_events(control), judge)
+        context = control_context(snapshot, control)
         for region in snapshot.regions:
             findings.append(_finding(context, region))
     summary = {status: sum(1 for f in findings if f["status"] == status) for status in STATUS_ORDER}
@@ -108,8 +125,52 @@ def _finding(context: ChainContext, region: str) -> dict[str, Any]:
 
 
 def _furthest(chains: Sequence[Chain]) -> Chain:
-    """The chain that got furthest: the most ok links, then the first."""
-    return max(chains, key=lambda chain: sum(1 for link in chain if link.ok))
+    """The chain to show when none is complete: the one that got furthest (the most ok links), and among those
+    the one whose metric filter is nearest the control — a near miss (a narrowing clause, a typo) says more than
+    the filters of other controls on the same log group. When every filter there is another control's, the
+    chain shown ends in a link saying so rather than in one unrelated filter picked at random."""
+    chosen = max(chains, key=lambda chain: (sum(1 for link in chain if link.ok), _relevance(chain)))
+    stop = next((link for link in chosen if not link.ok), None)
+    if stop is None or stop.kind != "metricFilter" or stop.state != "broken" or "pattern" not in stop.details:
+        return chosen
+    if _related(stop):
+        return chosen
+    head = chosen[: chosen.index(stop)]
+    group = str(stop.details.get("logGroupName"))
+    count = sum(1 for chain in chains if chain[: len(head)] == head and len(chain) > len(head))
+    filters = "metric filter" if count == 1 else f"{count} metric filters"
+    return (
+        *head,
+        Link(
+            "metricFilter",
+            f"no metric filter for this control on {group}",
+            stop.region,
+            "broken",
+            f"none of the {filters} on log group {group} counts this control's events or tests what its "
+            "reference pattern tests",
+            {"logGroupName": group, "filters": count},
+        ),
+    )
+
+
+def _relevance(chain: Chain) -> tuple[float, int, bool]:
+    """How near the chain's metric filter is to the control: how many of the required events (one per branch of
+    the reference) it counts, then how many of the reference's comparisons it makes too, then whether it
+    counts any event of the control at all."""
+    for link in chain:
+        if link.kind == "metricFilter":
+            counted, terms = link.details.get("countsRequired"), link.details.get("sharedTerms")
+            return (
+                float(counted) if isinstance(counted, int | float) else 0.0,
+                terms if isinstance(terms, int) else 0,
+                link.details.get("sharesRequired") is True,
+            )
+    return 0.0, 0, False
+
+
+def _related(link: Link) -> bool:
+    counted, terms = link.details.get("countsRequired"), link.details.get("sharedTerms")
+    return bool(counted) or bool(terms)
 
 
 def _reason(status: str, chain: Chain, stop: Link | None, control: CisControl) -> str:
@@ -136,6 +197,8 @@ def _remedy(stop: Link, control: CisControl) -> str:
         return f"grant the audit's credentials {calls} (the README lists the minimal IAM policy) and audit again"
     if stop.state == "manual":
         return stop.manual[0] if stop.manual else "check the link by hand, as the evidence says"
+    if stop.remedy is not None:
+        return stop.remedy
     remedies = {
         "trail": (
             "use a multi-region trail that is logging, records all management events (read and write) and "

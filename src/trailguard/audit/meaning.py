@@ -27,22 +27,29 @@ from trailguard.audit.cloudtrail_templates import (
 )
 from trailguard.catalog import CisControl, cis_control
 from trailguard.pattern import PatternError, compile_pattern
-from trailguard.pattern.ast import JsonPattern, Key, StringValue
+from trailguard.pattern.ast import JsonPattern, Key, NumberValue, StringValue
 from trailguard.pattern.containment import (
     BranchExample,
     ContainmentResult,
     Method,
     Verdict,
     branch_examples,
-    compact_json,
     compare_patterns,
+    shared_event,
 )
 from trailguard.pattern.formulas import Equals, PathAtom, expression_formula, literals_of
 from trailguard.pattern.json_eval import MISSING, necessary_texts
 from trailguard.pattern.sampling import set_path
 from trailguard.pattern.value_domains import wildcard_shape
 
-__all__ = ["FilterMeaning", "cloudtrail_corpus", "judge_filter", "required_events"]
+__all__ = [
+    "FilterMeaning",
+    "cloudtrail_corpus",
+    "counts_some_required",
+    "judge_filter",
+    "required_events",
+    "shared_terms",
+]
 
 _COUNTING: Final = (Verdict.EQUIVALENT, Verdict.COVERS)
 _EVENT_NAME: Final = (Key("eventName", bracketed=False),)
@@ -120,6 +127,48 @@ def _required_branches(control_id: str, version: str) -> tuple[BranchExample, ..
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def counts_some_required(pattern_text: str, control: CisControl) -> bool:
+    """Whether the pattern counts at least one event the control's reference pattern counts (a symbolic search;
+    False when none is found). The audit ranks near misses with it: a filter that counts root sign-ins is
+    closer to "root account usage" than one that counts failed sign-ins of anyone."""
+    try:
+        shared = shared_event(
+            pattern_text,
+            control.pattern,
+            template=shared_template(control.id),
+            assume=CLOUDTRAIL_UNIVERSE,
+            hints=CLOUDTRAIL_HINTS,
+        )
+    except (PatternError, ValueError):
+        return False
+    return shared is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def shared_terms(pattern_text: str, control: CisControl) -> int:
+    """How many of the reference pattern's positive comparisons (a selector equal to a value, such as
+    ``$.userIdentity.type = "Root"``) the pattern also makes. The audit ranks near misses by it: a filter that
+    looks at the control's events (a root sign-in filter, for "root account usage") shares terms with the
+    reference, while another control's filter shares none, even when both happen to count some same event."""
+    try:
+        mine = _positive_terms(pattern_text)
+    except PatternError:
+        return 0
+    return len(mine & _positive_terms(control.pattern))
+
+
+def _positive_terms(pattern: str) -> set[tuple[Any, ...]]:
+    terms: set[tuple[Any, ...]] = set()
+    for literal in _pattern_literals(pattern):
+        atom = literal.atom
+        if literal.positive and isinstance(atom, PathAtom) and isinstance(atom.test, Equals):
+            value = atom.test.value
+            written = value.text if isinstance(value, StringValue | NumberValue) else value.render()
+            terms.add((atom.steps, type(value).__name__, written))  # "Root" and Root are one term
+    return terms
+
+
 def _misses_a_required_event(pattern_text: str, control: CisControl) -> ContainmentResult | None:
     """The quick, certain answer for the many filters of a log group that have nothing to do with the control: a
     JSON pattern that needs a field to show texts the control's events never show there (another eventName, say)
@@ -148,8 +197,7 @@ def _misses_a_required_event(pattern_text: str, control: CisControl) -> Containm
             method=Method.SYMBOLIC,
             explanation=(
                 f"counts no event the control requires: it needs {selector.render()} to be "
-                f"{_one_of(texts)}, the control's events have {_one_of(required)}; e.g. the event "
-                f"{compact_json(first.event)}"
+                f"{_one_of(texts)}, where the control's events have {_one_of(required)}"
             ),
             missed_example=copy.deepcopy(first.event),
             missed_branch=first.branch,

@@ -66,7 +66,7 @@ from trailguard.aws.snapshot import (
 )
 from trailguard.model.common import parse_arn
 
-__all__ = ["DEFAULT_WORKERS", "collect_inventory", "relevant_topic_arns"]
+__all__ = ["DEFAULT_WORKERS", "collect_inventory", "read_resources", "relevant_topic_arns"]
 
 #: Threads reading at once. AWS's read APIs allow several requests per second per region and account;
 #: the adaptive retry mode slows a client down if one is throttled.
@@ -132,6 +132,29 @@ def collect_inventory(
         alarm_regions=alarm_regions,
         topics=topics,
     )
+
+
+def read_resources(
+    session: AwsSession,
+    *,
+    log_groups: Iterable[LogGroupRef] = (),
+    alarm_places: Iterable[tuple[str, str]] = (),
+    topics: Iterable[str] = (),
+    max_workers: int = DEFAULT_WORKERS,
+) -> tuple[tuple[LogGroupRecord, ...], tuple[AlarmRegionRecord, ...], tuple[TopicRecord, ...]]:
+    """Read, as the inventory would, resources no trail or alarm led it to: log groups (existence and metric
+    filters), the alarms of (account, region) places, and SNS topics by ARN. Remediation reads the log group it
+    would attach a trail to and the topic it would notify, so that a plan recognises what already exists.
+
+    Failed calls are recorded in the records; fatal problems raise :class:`AwsError`.
+    """
+    identity = session.identity()
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="trailguard-inventory") as pool:
+        run = _Run(session, identity.account_id, {}, pool, [])
+        groups = tuple(run._all([partial(run._log_group, ref) for ref in dict.fromkeys(log_groups)]))
+        alarms = run._alarms_at(sorted(set(alarm_places)))
+        topic_records = tuple(run._all([partial(run._topic, arn) for arn in sorted(set(topics))]))
+    return groups, alarms, topic_records
 
 
 def relevant_topic_arns(
@@ -426,7 +449,9 @@ class _Run:
         return LogGroupRecord(ref, exists, description, metric_filters, session.identity().account_id, tuple(errors))
 
     def _alarms(self, log_groups: Sequence[LogGroupRecord]) -> tuple[AlarmRegionRecord, ...]:
-        places = sorted({(group.account_id, group.region) for group in log_groups})
+        return self._alarms_at(sorted({(group.account_id, group.region) for group in log_groups}))
+
+    def _alarms_at(self, places: Sequence[tuple[str, str]]) -> tuple[AlarmRegionRecord, ...]:
 
         def read(account_id: str, region: str) -> AlarmRegionRecord:
             session = self._session_for(account_id)

@@ -39,7 +39,13 @@ from trailguard.aws.errors import (
     client_error_code,
     client_error_message,
 )
-from trailguard.aws.permissions import GET_CALLER_IDENTITY, READ_ONLY_OPERATION, ReadAction
+from trailguard.aws.permissions import (
+    GET_CALLER_IDENTITY,
+    READ_ONLY_OPERATION,
+    REMEDIATION_WRITE_ACTIONS,
+    ReadAction,
+    WriteAction,
+)
 from trailguard.aws.recorder import CallRecorder
 from trailguard.model.common import parse_arn
 
@@ -411,6 +417,12 @@ class AwsSession:
         """:meth:`call` for a read-only action of :mod:`trailguard.aws.permissions`, and nothing else."""
         if not isinstance(action, ReadAction) or not READ_ONLY_OPERATION.match(action.operation):
             raise AwsError(f"{action!r} is not a read-only action", kind="usage")
+        return self.call(action.service, action.operation, region, **params)
+
+    def write(self, action: WriteAction, region: str | None = None, **params: Any) -> dict[str, Any]:
+        """:meth:`call` for a write of the remediation table (:data:`REMEDIATION_WRITE_ACTIONS`), and nothing else."""
+        if action not in REMEDIATION_WRITE_ACTIONS:
+            raise AwsError(f"{action!r} is not a remediation write action", kind="usage")
         return self.call(action.service, action.operation, region, **params)
 
     def identity(self) -> CallerIdentity:

@@ -12,7 +12,7 @@ from trailguard.cli.options import fail
 
 __all__ = ["audit"]
 
-_FORMATS = ("table", "json", "csv", "junit", "sarif", "ocsf", "asff")
+_FORMATS = ("table", "json", "csv", "junit", "sarif", "ocsf", "asff", "html")
 #: Exit status when a control is FAIL or ERROR (the convention of Prowler and other checkers).
 EXIT_FAILED = 3
 
@@ -48,6 +48,11 @@ EXIT_FAILED = 3
     help="Audit a saved inventory snapshot (no AWS calls) instead of the account.",
 )
 @click.option("--save-snapshot", type=click.Path(dir_okay=False), help="Also save the inventory read from AWS here.")
+@click.option(
+    "--iam-policy",
+    is_flag=True,
+    help="Print the minimal IAM policy the audit needs (every action it can call, all read-only) and exit.",
+)
 def audit(
     profile: str | None,
     regions: tuple[str, ...],
@@ -61,6 +66,7 @@ def audit(
     output_file: str | None,
     snapshot_in: str | None,
     save_snapshot: str | None,
+    iam_policy: bool,
 ) -> None:
     """Check the CIS monitoring controls (log metric filter, alarm and notification) of an AWS account.
 
@@ -72,6 +78,13 @@ def audit(
     Exit status: 0 no control failed (MANUAL ones need a person), 3 a control is FAIL or ERROR, 2 usage or
     credential error. Only Describe/Get/List calls are made (the README lists the IAM policy).
     """
+    if iam_policy:
+        import json
+
+        from trailguard.aws.permissions import minimal_iam_policy
+
+        click.echo(json.dumps(minimal_iam_policy(), indent=2))
+        return
     try:
         chosen = resolve_controls(controls, cis_version)
     except CatalogError as error:
@@ -80,8 +93,10 @@ def audit(
         fail("give --region or --all-regions, not both")
     # Imported here: boto3 and the audit take a moment to import, and other commands never need them.
     from trailguard.audit.findings import audit_document
-    from trailguard.aws import AwsError, AwsOptions, AwsSession, SnapshotError, collect_inventory, load_snapshot
-    from trailguard.aws import save_snapshot as write_snapshot
+
+    # The snapshot module needs no boto3; the AWS session does (imported only to read an account).
+    from trailguard.aws.snapshot import SnapshotError, load_snapshot
+    from trailguard.aws.snapshot import save_snapshot as write_snapshot
 
     if snapshot_in is not None:
         try:
@@ -89,6 +104,8 @@ def audit(
         except (OSError, SnapshotError) as error:
             fail(f"cannot read the snapshot {snapshot_in}: {error}")
     else:
+        from trailguard.aws import AwsError, AwsOptions, AwsSession, collect_inventory
+
         try:
             session = AwsSession(
                 AwsOptions(

@@ -11,6 +11,7 @@ Exit status, for every command: what the command documents (0, 1, 2, 3), and als
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any, Final
@@ -18,15 +19,28 @@ from typing import Any, Final
 import click
 
 from trailguard import __version__
-from trailguard.cli.audit import audit
-from trailguard.cli.monitors import monitors
-from trailguard.cli.replay import replay
-from trailguard.cli.test_pattern import test_pattern
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "cli", "main"]
 
 EXIT_INTERRUPTED: Final = 130
 EXIT_BROKEN_PIPE: Final = 141
+
+#: Each command, by the module that defines it. A command's module is imported only when that command runs (or
+#: help lists it): the commands between them import the engine, boto3, rich and more, and a user running one of
+#: them should not wait for the others' imports.
+COMMANDS: Final = {
+    "test-pattern": "trailguard.cli.test_pattern:test_pattern",
+    "replay": "trailguard.cli.replay:replay",
+    "monitors": "trailguard.cli.monitors:monitors",
+    "audit": "trailguard.cli.audit:audit",
+    "remediate": "trailguard.cli.remediate:remediate",
+    "export": "trailguard.cli.export:export",
+    "run": "trailguard.cli.run:run",
+    "alarms": "trailguard.cli.live_state:alarms",
+    "history": "trailguard.cli.live_state:history",
+    "outbox": "trailguard.cli.live_state:outbox",
+    "report": "trailguard.cli.report:report",
+}
 
 
 class _Commands(click.Group):
@@ -35,6 +49,17 @@ class _Commands(click.Group):
     Caught here, around the command itself, because click's own handling (standalone mode) turns both into
     exit status 1, the status of "found nothing".
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -55,12 +80,6 @@ def cli() -> None:
     2 usage, configuration or input error, 3 an audited control failed, 130 interrupted (Ctrl-C), 141 output
     pipe closed.
     """
-
-
-cli.add_command(test_pattern)
-cli.add_command(replay)
-cli.add_command(monitors)
-cli.add_command(audit)
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-import orjson
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -23,19 +22,17 @@ from rich.progress import (
 from rich.text import Text
 
 from trailguard.catalog import DEFAULT_CIS_VERSION
+from trailguard.cli.log_groups import single_logs_group, source_log_groups
 from trailguard.cli.options import fail, load_monitors, parse_time
-from trailguard.cli.output import StdoutConsole, write_all
-from trailguard.cli.replay_notify import check_notify_options, notify_after_replay
 from trailguard.cli.replay_report import (
     InputSummary,
+    check_output_file,
     nothing_usable,
     print_warnings,
-    render_text,
-    write_replay_document,
+    write_partition_reports,
+    write_report,
 )
-from trailguard.engine.replay import Replay, ReplayResult
-from trailguard.model import Configuration
-from trailguard.notify.evidence import EvidenceReplay
+from trailguard.engine.replay import Replay
 from trailguard.scale import ReplayPlan, RunOutcome, run_replay
 from trailguard.scale.feed import PartitionKey
 from trailguard.scale.run import WorkerLostError, usable_cores
@@ -47,7 +44,6 @@ from trailguard.sources import (
     SourceStats,
     measure_sources,
 )
-from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url
 
 DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
 
@@ -59,7 +55,15 @@ DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
 @click.option("--cis-version", default=DEFAULT_CIS_VERSION, show_default=True, help="CIS benchmark version.")
 @click.option("--from", "from_text", help="Ignore events before this time (ISO 8601 or epoch ms).")
 @click.option("--to", "to_text", help="Ignore events from this time on, and stop evaluating alarms there.")
-@click.option("--output", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output", "output_format", type=click.Choice(["text", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    help="Write the report to this file instead of standard output (required with --output html).",
+)
+@click.option("--verbose", is_flag=True, help="List every transition in the text report, not only the first ones.")
 @click.option("--region", help="AWS region for S3/CloudWatch Logs sources, and of the alarms (default us-east-1).")
 @click.option("--profile", help="AWS profile for S3/CloudWatch Logs sources.")
 @click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator).")
@@ -109,6 +113,8 @@ def replay(
     from_text: str | None,
     to_text: str | None,
     output_format: str,
+    output_file: str | None,
+    verbose: bool,
     region: str | None,
     profile: str | None,
     endpoint_url: str | None,
@@ -140,30 +146,39 @@ def replay(
     Inputs are read by --jobs worker processes (every usable core by default), or by Ray tasks with --ray (the
     cluster named by --ray-address or RAY_ADDRESS, else a Ray started here; S3 objects are then read by the
     tasks themselves). With --by-account and/or --by-region, each account and/or region gets its own metrics
-    and alarms, as if each had its own log group with the same monitors.
+    and alarms, as if each had its own log group with the same monitors (a report per partition; not with
+    --output html, whose page shows one replay).
 
     Exit status: 0 success, 2 usage, configuration or source error, nothing usable in the input (everything
     read was set aside), or (--notify) notifications left in the dead-letter list; 130 interrupted, 141 output
     pipe closed.
     """
+    check_output_file(output_file, output_format)
     start_ms = parse_time(from_text, "--from")
     end_ms = parse_time(to_text, "--to")
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
         fail("--to must be later than --from")
     if config_path is None and log_group is None:
         # CIS monitors belong on the trail's log group: replaying one log group, that is the one.
-        groups = {_logs_group(source) for source in sources}
-        if len(groups) == 1 and None not in groups:
-            log_group = groups.pop()
+        log_group = single_logs_group(sources)
     config = load_monitors(config_path, cis_ids, cis_version, region=region, account_id=account_id, log_group=log_group)
     if not config.metric_filters:
         fail("the configuration defines no metric filters: nothing to replay")
-    source_groups = _log_groups_of(sources, config, log_group)
+    source_groups = source_log_groups(sources, config, log_group)
     partition_by = tuple(name for name, chosen in (("account", by_account), ("region", by_region)) if chosen)
+    if partition_by and output_format == "html":
+        fail("--output html shows one replay: use --output text or json with --by-account or --by-region")
+    engine_type: type[Replay] = Replay
     if notify:
+        # Delivery brings in SMTP, HTTP and AWS clients: imported only when asked for.
+        from trailguard.cli.replay_notify import check_notify_options
+        from trailguard.notify.evidence import EvidenceReplay
+
         check_notify_options(config, output_format)
         if partition_by:
             fail("--notify cannot be combined with --by-account or --by-region")
+        if not no_context:
+            engine_type = EvidenceReplay
     if (ray_address is not None) and not use_ray:
         fail("--ray-address needs --ray")
     plan = ReplayPlan(
@@ -177,7 +192,6 @@ def replay(
         partition_by=partition_by,
         evidence=notify and not no_context,
     )
-    engine_type = EvidenceReplay if plan.evidence else Replay
 
     def make_replay() -> Replay:
         return engine_type(
@@ -204,14 +218,25 @@ def replay(
         click.echo(f"note: the replay was run again in one process, for identical results: {outcome.rerun}", err=True)
     summary = InputSummary(sources, stats, quarantine, quarantine_path)
     if partition_by:
-        _print_partitions(outcome.replays, make_replay, partition_by, summary, output_format)
+        # Finished one at a time as they are written: each partition's alarm histories can be large.
+        reports = (
+            (dict(zip(partition_by, key, strict=True)), replay.finish())
+            for key, replay in sorted(outcome.replays.items(), key=lambda item: _partition_order(item[0]))
+        )
+        nothing_read = make_replay().finish() if not outcome.replays else None
+        write_partition_reports(
+            reports, nothing_read, summary, output_format=output_format, output_file=output_file, verbose=verbose
+        )
         _fail_if_nothing_usable(summary)
         return
     engine = outcome.replays.get(()) or make_replay()  # none when nothing was read: alarms still evaluate
     result = engine.finish()
-    _print(result, summary, output_format)
+    write_report(result, summary, output_format=output_format, output_file=output_file, verbose=verbose)
     _fail_if_nothing_usable(summary)
     if notify:
+        from trailguard.cli.replay_notify import notify_after_replay
+        from trailguard.notify.evidence import EvidenceReplay
+
         evidence = engine.evidence if isinstance(engine, EvidenceReplay) else None
         sys.exit(
             notify_after_replay(
@@ -230,47 +255,6 @@ def _fail_if_nothing_usable(summary: InputSummary) -> None:
     problem = nothing_usable(summary)
     if problem is not None:
         fail(problem)
-
-
-def _logs_group(source: str) -> str | None:
-    """The log group of a ``logs://`` source, None for other sources."""
-    if not source.startswith(LOGS_SCHEME):
-        return None
-    try:
-        return parse_logs_url(source).group
-    except SourceError as error:
-        fail(str(error))
-
-
-def _log_groups_of(sources: tuple[str, ...], config: Configuration, log_group: str | None) -> list[tuple[str, str]]:
-    """Each source with the log group its events belong to (see the --log-group help)."""
-    groups = list(dict.fromkeys(f.log_group_name for f in config.metric_filters))
-    needs_group = any(not source.startswith(LOGS_SCHEME) for source in sources)
-    if log_group is None and needs_group:
-        if len(groups) > 1:
-            fail(
-                f"the configuration's metric filters are on {len(groups)} log groups ({', '.join(groups)}); "
-                "say which one the file, standard-input and S3 sources belong to with --log-group"
-            )
-        log_group = groups[0]
-    if log_group is not None and needs_group and log_group not in groups:
-        fail(
-            f"--log-group {log_group}: no metric filter of the configuration is on that log group "
-            f"(they are on {', '.join(groups)}), so nothing could match"
-        )
-    out: list[tuple[str, str]] = []
-    for source in sources:
-        group = _logs_group(source)
-        if group is not None:
-            if group not in groups:
-                click.echo(
-                    f"warning: {source}: no metric filter of the configuration is on log group {group}", err=True
-                )
-            out.append((source, group))
-        else:
-            assert log_group is not None
-            out.append((source, log_group))
-    return out
 
 
 def _feed(
@@ -321,38 +305,9 @@ def _feed(
     return outcome
 
 
-def _print_partitions(
-    replays: dict[PartitionKey, Replay],
-    make_replay: Callable[[], Replay],
-    partition_by: tuple[str, ...],
-    summary: InputSummary,
-    output_format: str,
-) -> None:
-    """One report per partition, in key order (records lacking the field form the partition of null)."""
-    keys = sorted(replays, key=lambda key: tuple((value is None, value or "") for value in key))
-    if output_format == "json":
-        sys.stdout.flush()
-        out = sys.stdout.buffer
-        write_all(out, b'{"partitions":[')
-        for index, key in enumerate(keys):
-            if index:
-                write_all(out, b",")
-            names = dict(zip(partition_by, key, strict=True))
-            write_all(out, b'{"partition":' + orjson.dumps(names) + b',"replay":')
-            write_replay_document(out, replays[key].finish(), summary)
-            write_all(out, b"}")
-        write_all(out, b"]}\n")
-        out.flush()
-        return
-    console = StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160)
-    for key in keys:
-        label = ", ".join(
-            f"{name} {value if value is not None else '(none)'}" for name, value in zip(partition_by, key, strict=True)
-        )
-        console.rule(label)
-        render_text(console, replays[key].finish(), summary)
-    if not keys:
-        render_text(console, make_replay().finish(), summary)
+def _partition_order(key: PartitionKey) -> tuple[tuple[bool, str], ...]:
+    """Partitions in key order, the partition of records lacking the field (None) after the others."""
+    return tuple((value is None, value or "") for value in key)
 
 
 @contextmanager
@@ -372,15 +327,6 @@ def _progress_bar() -> Iterator[tuple[Progress, TaskID]]:
     with progress:
         task = progress.add_task("replay", total=None, files=0, events=0)
         yield progress, task
-
-
-def _print(result: ReplayResult, summary: InputSummary, output_format: str) -> None:
-    if output_format == "json":
-        sys.stdout.flush()
-        write_replay_document(sys.stdout.buffer, result, summary)
-        sys.stdout.buffer.flush()
-        return
-    render_text(StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else 160), result, summary)
 
 
 class _EventRateColumn(ProgressColumn):

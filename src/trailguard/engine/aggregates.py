@@ -416,6 +416,17 @@ class MetricStore:
                 mine.bucket_for_write(minute).merge_in(agg)
         return self
 
+    def drop_before(self, minute: int) -> int:
+        """Forget every bucket before ``minute`` (data no evaluation to come can read); returns how many."""
+        dropped = 0
+        for s in self._series.values():
+            cut = bisect_left(s.minutes, minute)
+            for m in s.minutes[:cut]:
+                del s.buckets[m]
+            del s.minutes[:cut]
+            dropped += cut
+        return dropped
+
     # -- reading --------------------------------------------------------------------------------
 
     def series(self) -> list[SeriesKey]:

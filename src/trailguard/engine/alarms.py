@@ -56,6 +56,7 @@ from trailguard.model.constants import COMPARISONS
 
 __all__ = [
     "AlarmEvaluator",
+    "AlarmSnapshot",
     "Datapoint",
     "Decision",
     "Evaluation",
@@ -114,6 +115,71 @@ class HistoryItem:
             "HistorySummary": self.summary,
             "HistoryData": self.data,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmSnapshot:
+    """Everything an :class:`AlarmEvaluator` needs to continue later, in another process, exactly as if it had
+    never stopped: what DescribeAlarms shows (state, reason, reason data, update time), the schedule (creation
+    time, evaluation offset, last evaluation), the idle flag that lets :meth:`AlarmEvaluator.advance` skip, the
+    configuration time notifications carry, and the history. Transitions and notifications already produced are
+    outputs, not state: they are not part of it.
+
+    ``to_json_dict``/``from_json_dict`` give a JSON-able form (``reason_data`` stays the API's JSON text).
+    """
+
+    alarm_name: str
+    created_ms: int
+    configuration_updated_ms: int
+    evaluation_offset_ms: int
+    state: StateValue
+    reason: str
+    reason_data: str | None
+    updated_ms: int
+    last_evaluated_ms: int | None
+    idle_fixed_point: bool
+    history: tuple[HistoryItem, ...] = ()
+
+    def to_json_dict(self, *, with_history: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "alarmName": self.alarm_name,
+            "createdMs": self.created_ms,
+            "configurationUpdatedMs": self.configuration_updated_ms,
+            "evaluationOffsetMs": self.evaluation_offset_ms,
+            "state": str(self.state),
+            "reason": self.reason,
+            "reasonData": self.reason_data,
+            "updatedMs": self.updated_ms,
+            "lastEvaluatedMs": self.last_evaluated_ms,
+            "idleFixedPoint": self.idle_fixed_point,
+        }
+        if with_history:
+            data["history"] = [[h.timestamp_ms, h.item_type, h.summary, h.data, h.alarm_type] for h in self.history]
+        return data
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any], history: Sequence[HistoryItem] | None = None) -> AlarmSnapshot:
+        """Read :meth:`to_json_dict`'s form; ``history`` (when given) replaces the one in ``data``."""
+        name = str(data["alarmName"])
+        if history is None:
+            history = [
+                HistoryItem(name, int(t), str(kind), str(summary), str(text), str(alarm_type))
+                for t, kind, summary, text, alarm_type in data.get("history", ())
+            ]
+        last = data["lastEvaluatedMs"]
+        return cls(
+            alarm_name=name,
+            created_ms=int(data["createdMs"]),
+            configuration_updated_ms=int(data["configurationUpdatedMs"]),
+            evaluation_offset_ms=int(data["evaluationOffsetMs"]),
+            state=StateValue(data["state"]),
+            reason=str(data["reason"]),
+            reason_data=data["reasonData"],
+            updated_ms=int(data["updatedMs"]),
+            last_evaluated_ms=None if last is None else int(last),
+            idle_fixed_point=bool(data["idleFixedPoint"]),
+            history=tuple(history),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +454,63 @@ class AlarmEvaluator:
                 out.append(transition)
             t = self._grid_at_or_after(t + 1)
         return out
+
+    # -- stopping and continuing ------------------------------------------------------------------
+
+    def snapshot(self, *, with_history: bool = True) -> AlarmSnapshot:
+        """The evaluator's state, to continue later with :meth:`restore` (``with_history=False`` leaves the
+        history out, for a caller that keeps history items elsewhere as they come)."""
+        state = self._state
+        return AlarmSnapshot(
+            alarm_name=self._plan.alarm.alarm_name,
+            created_ms=self.created_ms,
+            configuration_updated_ms=self.configuration_updated_ms,
+            evaluation_offset_ms=self._offset_ms,
+            state=state.value,
+            reason=state.reason,
+            reason_data=self.state_reason_data,
+            updated_ms=state.updated_ms,
+            last_evaluated_ms=state.last_evaluated_ms,
+            idle_fixed_point=state.idle_fixed_point,
+            history=tuple(state.history) if with_history else (),
+        )
+
+    @classmethod
+    def restore(
+        cls, alarm: Alarm, source: MetricSource, snapshot: AlarmSnapshot, *, region: str, account_id: str
+    ) -> AlarmEvaluator:
+        """An evaluator that continues from ``snapshot`` (taken of an evaluator of ``alarm``): given the same
+        data, it evaluates, transitions, records history and notifies exactly as the original would have."""
+        if snapshot.alarm_name != alarm.alarm_name:
+            raise ValueError(f"snapshot of alarm {snapshot.alarm_name!r} cannot restore alarm {alarm.alarm_name!r}")
+        evaluator = cls(
+            alarm,
+            source,
+            region=region,
+            account_id=account_id,
+            created_ms=snapshot.created_ms,
+            evaluation_offset_ms=snapshot.evaluation_offset_ms,
+        )
+        evaluator.configuration_updated_ms = snapshot.configuration_updated_ms
+        evaluator._state = _AlarmState(
+            value=snapshot.state,
+            reason=snapshot.reason,
+            reason_data=None if snapshot.reason_data is None else json.loads(snapshot.reason_data),
+            updated_ms=snapshot.updated_ms,
+            last_evaluated_ms=snapshot.last_evaluated_ms,
+            idle_fixed_point=snapshot.idle_fixed_point,
+            history=list(snapshot.history),
+        )
+        return evaluator
+
+    def forget_outputs(self) -> None:
+        """Drop the transitions, notifications and history produced so far, for a long-running caller that has
+        stored them elsewhere: memory then stays bounded however long the alarm runs. State and schedule are
+        untouched."""
+        state = self._state
+        state.transitions.clear()
+        state.notifications.clear()
+        state.history.clear()
 
     # -- state changes ----------------------------------------------------------------------------
 

@@ -18,20 +18,23 @@ The rules, each with its source, are in docs/semantics.md ("Metric filters"):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from trailguard.engine.aggregates import MINUTE_MS, NO_UNIT, SeriesKey
 from trailguard.model import MetricFilter
 from trailguard.model.constants import MAX_DIMENSION_VALUES_PER_HOUR, MAX_METRIC_VALUE_MAGNITUDE
-from trailguard.pattern import CompiledPattern, LogEvent, compile_pattern
+from trailguard.pattern import CompiledPattern, LogEvent, PatternSet, compile_pattern
 from trailguard.pattern.references import MISSING, FieldReference, ValueReader, compile_reference, parse_reference
 from trailguard.pattern.values import NUMBER_LITERAL, scalar_text
 
-__all__ = ["CompiledMetricFilter", "FilterCounters", "compile_filter"]
+__all__ = ["CompiledMetricFilter", "FilterCounters", "MetricFilterSet", "Sink", "compile_filter"]
 
 HOUR_MS: Final = 3_600_000
+#: Where a metric filter sends a datapoint: ``sink(series, minute_start_ms, value)``.
+Sink = Callable[[Any, int, float], None]
+
 # Dimension pairs are counted per clock hour of event time. Replays read files roughly in time order but
 # not exactly; hours this far behind the newest one seen are final and their sets are dropped, so memory
 # stays bounded over archives of any length.
@@ -267,3 +270,65 @@ class CompiledMetricFilter:
 def compile_filter(definition: MetricFilter, *, account_id: str, region: str) -> CompiledMetricFilter:
     """Compile a validated metric filter for an account's log group in ``region``."""
     return CompiledMetricFilter(definition, account_id=account_id, region=region)
+
+
+@dataclass(frozen=True, slots=True)
+class _LogGroupFilters:
+    """The filters of one log group, tested together: a metric filter sees only its own log group's events."""
+
+    filters: tuple[CompiledMetricFilter, ...]
+    patterns: PatternSet
+    with_default: tuple[int, ...]  # positions of the filters that publish a default on non-matching events
+
+
+class MetricFilterSet:
+    """Compiled metric filters grouped by log group: ``publish(event, timestamp_ms, log_group, sink)`` runs every
+    filter of the event's log group (and only those) over it, testing their patterns together."""
+
+    __slots__ = ("_defaults", "_groups", "filters")
+
+    def __init__(self, filters: Sequence[CompiledMetricFilter]) -> None:
+        self.filters = list(filters)
+        by_group: dict[str, list[CompiledMetricFilter]] = {}
+        for compiled in self.filters:
+            by_group.setdefault(compiled.log_group_name, []).append(compiled)
+        self._groups = {
+            name: _LogGroupFilters(
+                tuple(members),
+                PatternSet([f.pattern for f in members]),
+                tuple(i for i, f in enumerate(members) if f.default_value is not None),
+            )
+            for name, members in by_group.items()
+        }
+        self._defaults = {
+            name: tuple(group.filters[position] for position in group.with_default)
+            for name, group in self._groups.items()
+        }
+
+    @property
+    def log_groups(self) -> tuple[str, ...]:
+        """The log groups the filters belong to, in the order their first filter was given."""
+        return tuple(self._groups)
+
+    def with_default(self, log_group: str) -> tuple[CompiledMetricFilter, ...]:
+        """The filters of ``log_group`` that publish their default value for an event their pattern does not
+        match: all that an event known to match none of the patterns is published to (``Replay.add_unmatched``)."""
+        return self._defaults.get(log_group, ())
+
+    def publish(
+        self, event: LogEvent, timestamp_ms: int, log_group: str, sink: Sink, match_sink: Sink | None = None
+    ) -> None:
+        """Send the event's datapoints to ``sink``; those of filters whose pattern matched go to ``match_sink``
+        instead when one is given (defaults of non-matching filters always go to ``sink``)."""
+        group = self._groups.get(log_group)
+        if group is None:
+            return  # no filter on this log group
+        hits = group.patterns.matches(event)
+        filters = group.filters
+        matched = sink if match_sink is None else match_sink
+        # Only matches and defaults publish anything: other filters need not see the event at all.
+        for position in hits:
+            filters[position].publish(event, timestamp_ms, matched, True)
+        for position in group.with_default:
+            if position not in hits:
+                filters[position].publish(event, timestamp_ms, sink, False)

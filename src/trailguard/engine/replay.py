@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 from trailguard.engine.aggregates import MINUTE_MS, MetricStore
 from trailguard.engine.alarms import AlarmEvaluator, evaluation_range
-from trailguard.engine.metrics import CompiledMetricFilter, FilterCounters, compile_filter
+from trailguard.engine.metrics import CompiledMetricFilter, FilterCounters, MetricFilterSet, compile_filter
 from trailguard.model import Alarm, MetricFilter
-from trailguard.pattern import LogEvent, PatternSet
+from trailguard.pattern import LogEvent
 
 __all__ = ["AlarmOutcome", "Replay", "ReplayPart", "ReplayResult"]
 
@@ -69,15 +69,6 @@ class ReplayPart:
     window: _Window
 
 
-@dataclass(frozen=True, slots=True)
-class _LogGroupFilters:
-    """The filters of one log group, tested together: a metric filter sees only its own log group's events."""
-
-    filters: tuple[CompiledMetricFilter, ...]
-    patterns: PatternSet
-    with_default: tuple[int, ...]  # positions of the filters that publish a default on non-matching events
-
-
 class Replay:
     """Metric filters and alarms over a stream of events with their event times and log groups."""
 
@@ -98,46 +89,25 @@ class Replay:
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.store = MetricStore()
-        by_group: dict[str, list[CompiledMetricFilter]] = {}
-        for compiled in self.filters:
-            by_group.setdefault(compiled.log_group_name, []).append(compiled)
-        self._groups = {
-            name: _LogGroupFilters(
-                tuple(members),
-                PatternSet([f.pattern for f in members]),
-                tuple(i for i, f in enumerate(members) if f.default_value is not None),
-            )
-            for name, members in by_group.items()
-        }
+        self._filter_set = MetricFilterSet(self.filters)
         self._window = _Window()
 
     @property
     def log_groups(self) -> tuple[str, ...]:
         """The log groups the filters belong to, in the order their first filter was given."""
-        return tuple(self._groups)
+        return self._filter_set.log_groups
 
     def add(self, event: LogEvent, timestamp_ms: int, log_group: str) -> None:
         """Publish one event of ``log_group``. Events outside [start, end) are counted and ignored."""
         if not self._admit(timestamp_ms, log_group):
             return
-        group = self._groups.get(log_group)
-        if group is None:
-            return  # no filter on this log group: the event still counts as seen
-        hits = group.patterns.matches(event)
-        publish = self.store.publish
-        filters = group.filters
-        # Only matches and defaults publish anything: other filters need not see the event at all.
-        for position in hits:
-            filters[position].publish(event, timestamp_ms, publish, True)
-        for position in group.with_default:
-            if position not in hits:
-                filters[position].publish(event, timestamp_ms, publish, False)
+        # An event of a log group without filters still counts as seen.
+        self._filter_set.publish(event, timestamp_ms, log_group, self.store.publish)
 
     def add_unmatched(self, timestamps: Sequence[int], log_group: str) -> None:
         """Publish events of ``log_group`` that match none of its filters' patterns, given by their event times
         in input order: exactly what ``add`` does with each of them, without testing the patterns."""
-        group = self._groups.get(log_group)
-        with_default = group.with_default if group is not None else ()
+        with_default = self._filter_set.with_default(log_group)
         if not with_default and self.start_ms is None and self.end_ms is None and timestamps:
             window = self._window
             window.events += len(timestamps)
@@ -150,9 +120,9 @@ class Replay:
             return
         publish = self.store.publish
         for timestamp_ms in timestamps:
-            if self._admit(timestamp_ms, log_group) and group is not None:
-                for position in with_default:
-                    group.filters[position].publish(_NO_EVENT, timestamp_ms, publish, False)
+            if self._admit(timestamp_ms, log_group):
+                for compiled in with_default:
+                    compiled.publish(_NO_EVENT, timestamp_ms, publish, False)
 
     def _admit(self, timestamp_ms: int, log_group: str) -> bool:
         """Count one event; False when it lies outside the window (it is then only counted as such)."""

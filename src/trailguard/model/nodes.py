@@ -96,19 +96,36 @@ class LineIndex:
 
 def from_yaml(text: str, file: str | None = None) -> Node | None:
     """Parse YAML text; ``None`` for an empty document. Raises :class:`SyntaxProblem`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters as it is built: a NUL or other non-printable character fails here.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:
+        raise SyntaxProblem(_yaml_reader_problem(error, text, file)) from None
     try:
         try:
             root = loader.get_single_node()
         except yaml.MarkedYAMLError as error:
             raise SyntaxProblem(_yaml_problem(error, file)) from None
-        except yaml.YAMLError as error:  # pragma: no cover - PyYAML always marks reader/scanner errors
-            raise SyntaxProblem(Problem("", f"invalid YAML: {error}", file=file)) from None
+        except yaml.YAMLError as error:
+            raise SyntaxProblem(_yaml_reader_problem(error, text, file)) from None
         if root is None:
             return None
         return _YamlConverter(loader, file).convert(root, 0)
     finally:
-        loader.dispose()
+        if "loader" in locals():
+            loader.dispose()
+
+
+def _yaml_reader_problem(error: yaml.YAMLError, text: str, file: str | None) -> Problem:
+    """A reader error (an unacceptable character) carries an offset, not a mark: turn it into line and column."""
+    position = getattr(error, "position", None)
+    character = getattr(error, "character", None)
+    line = column = None
+    if isinstance(position, int):
+        line, column = LineIndex(text).position(position)
+    code = ord(character) if isinstance(character, str) else character
+    what = f"the character U+{code:04X} is not allowed" if isinstance(code, int) else str(error)
+    return Problem("", f"invalid YAML: {what}", line=line, column=column, file=file)
 
 
 def _yaml_problem(error: yaml.MarkedYAMLError, file: str | None) -> Problem:
@@ -197,6 +214,11 @@ class _YamlConverter:
             value = self.loader.construct_object(node, deep=True)
         except yaml.MarkedYAMLError as error:
             raise SyntaxProblem(_yaml_problem(error, file)) from None
+        except ValueError:
+            # Python refuses to convert integers of more than 4,300 digits (a guard against slow conversions).
+            raise SyntaxProblem(
+                Problem("", "a number with thousands of digits; allowed: numbers AWS accepts", line=line, file=file)
+            ) from None
         if isinstance(value, float) and not math.isfinite(value):
             value = str(node.value)  # ".nan"/".inf" are kept as text and rejected by the number checks
         elif not isinstance(value, str | int | float | bool | type(None)):

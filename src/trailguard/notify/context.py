@@ -204,6 +204,31 @@ class ContextBuilder:
         for key, counts in other._fields.items():
             self._fields[key].merge(counts)
 
+    def to_state(self) -> dict[str, Any]:
+        """Everything the builder holds, as JSON-able data that :meth:`from_state` reads back exactly (the live
+        runner keeps builders in its state file)."""
+        return {
+            "count": self.count,
+            "first": self.first_ms,
+            "last": self.last_ms,
+            "fields": {
+                key: {"limit": counts.limit, "counts": counts.counts, "other": counts.other}
+                for key, counts in self._fields.items()
+            },
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any]) -> ContextBuilder:
+        builder = cls()
+        builder.count = int(data["count"])
+        builder.first_ms = data["first"]
+        builder.last_ms = data["last"]
+        for key, saved in data["fields"].items():
+            counts = builder._fields[key] = _BoundedCounts(int(saved["limit"]))
+            counts.counts = {str(value): int(count) for value, count in saved["counts"].items()}
+            counts.other = int(saved["other"])
+        return builder
+
     def build(self, max_values: int = DEFAULT_MAX_VALUES) -> NotificationContext:
         values: dict[str, tuple[ValueCount, ...]] = {}
         others: dict[str, int] = {}

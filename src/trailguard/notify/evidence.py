@@ -6,6 +6,9 @@ a :class:`~trailguard.notify.context.ContextBuilder` for its (metric series, min
 of a transition is the merge of the minutes inside the periods that decided it: for a change to ALARM the
 breaching datapoints among those evaluated, for other changes every evaluated datapoint.
 
+:class:`MinuteEvidence` holds those per-minute builders and merges them into a transition's context; the live
+runner uses it too, with the builders kept in its state file.
+
 Bounded: each minute's builder keeps at most ``tracked_values`` distinct values per field, and at most
 ``max_minutes`` minutes are kept per replay (the engine itself keeps one aggregate per series and minute); events
 of minutes beyond that bound are counted in :attr:`ReplayEvidence.unsummarised` and left out of the contexts.
@@ -20,71 +23,35 @@ from typing import Any, Final
 from trailguard.engine.aggregates import MINUTE_MS, SeriesKey, normalize_dimensions
 from trailguard.engine.alarms import Transition
 from trailguard.engine.decision import StateValue
-from trailguard.engine.metrics import CompiledMetricFilter, compile_filter
+from trailguard.engine.metrics import CompiledMetricFilter, MetricFilterSet, compile_filter
 from trailguard.engine.replay import Replay
 from trailguard.model import Alarm, MetricFilter
 from trailguard.notify.context import DEFAULT_MAX_VALUES, ContextBuilder, NotificationContext
-from trailguard.pattern import LogEvent, PatternSet
+from trailguard.pattern import LogEvent
 
-__all__ = ["EvidenceReplay", "ReplayEvidence"]
+__all__ = ["EvidenceReplay", "MinuteEvidence", "ReplayEvidence"]
 
 DEFAULT_MAX_MINUTES: Final = 200_000
 DEFAULT_TRACKED_VALUES: Final = 20
 _log = logging.getLogger("trailguard.notify.evidence")
 
 
-class ReplayEvidence:
-    """Per (series, minute) summaries of the records that matched a watched metric filter."""
+class MinuteEvidence:
+    """Context builders per (metric series, minute): the records that made each datapoint, merged on demand
+    into the context of a transition. Shared by replays (:class:`ReplayEvidence`) and the live runner, which
+    keeps the builders in its state file."""
 
-    def __init__(
-        self,
-        filters: Sequence[MetricFilter],
-        alarms: Sequence[Alarm],
-        *,
-        region: str,
-        account_id: str,
-        max_minutes: int = DEFAULT_MAX_MINUTES,
-        tracked_values: int = DEFAULT_TRACKED_VALUES,
-    ) -> None:
-        watched = {(a.namespace, a.metric_name) for a in alarms}
-        by_group: dict[str, list[CompiledMetricFilter]] = {}
-        for definition in filters:
-            transformation = definition.metric_transformation
-            if (transformation.metric_namespace, transformation.metric_name) in watched:
-                compiled = compile_filter(definition, account_id=account_id, region=region)
-                by_group.setdefault(compiled.log_group_name, []).append(compiled)
-        self._groups = {
-            group: (tuple(members), PatternSet([m.pattern for m in members])) for group, members in by_group.items()
-        }
+    def __init__(self, *, max_minutes: int = DEFAULT_MAX_MINUTES, tracked_values: int = DEFAULT_TRACKED_VALUES) -> None:
         self._minutes: dict[SeriesKey, dict[int, ContextBuilder]] = {}
         self._minute_count = 0
         self.max_minutes = max_minutes
         self.tracked_values = tracked_values
         self.unsummarised = 0
 
-    def observe(self, event: LogEvent, timestamp_ms: int, log_group: str) -> None:
-        """One event of ``log_group`` (call it for every event the replay reads)."""
-        group = self._groups.get(log_group)
-        if group is None:
-            return
-        filters, patterns = group
-        hits = patterns.matches(event)
-        if not hits:
-            return
-        record = event.json
-        if not isinstance(record, dict):
-            record = {}
-        landed: list[tuple[SeriesKey, int]] = []
-
-        def sink(series: Any, minute_ms: int, value: float) -> None:
-            landed.append((series, minute_ms))
-
-        for position in hits:
-            filters[position].publish(event, timestamp_ms, sink, True)
-        for series, minute_ms in landed:
-            self._builder(series, minute_ms, record, timestamp_ms)
-
-    def _builder(self, series: SeriesKey, minute_ms: int, record: dict[str, Any], timestamp_ms: int) -> None:
+    def add(
+        self, series: SeriesKey, minute_ms: int, record: dict[str, Any], timestamp_ms: int
+    ) -> ContextBuilder | None:
+        """Fold one record into its (series, minute); returns that minute's builder (None: over ``max_minutes``)."""
         minutes = self._minutes.setdefault(series, {})
         builder = minutes.get(minute_ms)
         if builder is None:
@@ -94,10 +61,30 @@ class ReplayEvidence:
                         "context summaries reached %d minutes; later minutes are not summarised", self.max_minutes
                     )
                 self.unsummarised += 1
-                return
+                return None
             builder = minutes[minute_ms] = ContextBuilder(self.tracked_values)
             self._minute_count += 1
         builder.add(record, timestamp_ms)
+        return builder
+
+    def builder(self, series: SeriesKey, minute_ms: int) -> ContextBuilder | None:
+        """The builder of one (series, minute), if any record landed there."""
+        return self._minutes.get(series, {}).get(minute_ms)
+
+    def put(self, series: SeriesKey, minute_ms: int, builder: ContextBuilder) -> None:
+        """Set the builder of one (series, minute), as read back from a state file."""
+        minutes = self._minutes.setdefault(series, {})
+        if minute_ms not in minutes:
+            self._minute_count += 1
+        minutes[minute_ms] = builder
+
+    def forget_before(self, minute_ms: int) -> None:
+        """Drop every minute before ``minute_ms`` (no evaluation to come can read it)."""
+        for minutes in self._minutes.values():
+            old = [m for m in minutes if m < minute_ms]
+            for m in old:
+                del minutes[m]
+            self._minute_count -= len(old)
 
     def context_for(
         self, alarm: Alarm, transition: Transition, *, max_values: int = DEFAULT_MAX_VALUES
@@ -126,6 +113,60 @@ class ReplayEvidence:
                     if builder is not None:
                         merged.merge(builder)
         return merged.build(max_values)
+
+
+class ReplayEvidence:
+    """Per (series, minute) summaries of the records that matched a watched metric filter."""
+
+    def __init__(
+        self,
+        filters: Sequence[MetricFilter],
+        alarms: Sequence[Alarm],
+        *,
+        region: str,
+        account_id: str,
+        max_minutes: int = DEFAULT_MAX_MINUTES,
+        tracked_values: int = DEFAULT_TRACKED_VALUES,
+    ) -> None:
+        watched = {(a.namespace, a.metric_name) for a in alarms}
+        compiled: list[CompiledMetricFilter] = []
+        for definition in filters:
+            transformation = definition.metric_transformation
+            if (transformation.metric_namespace, transformation.metric_name) in watched:
+                compiled.append(compile_filter(definition, account_id=account_id, region=region))
+        self._filters = MetricFilterSet(compiled)
+        self.minutes = MinuteEvidence(max_minutes=max_minutes, tracked_values=tracked_values)
+
+    @property
+    def unsummarised(self) -> int:
+        return self.minutes.unsummarised
+
+    def observe(self, event: LogEvent, timestamp_ms: int, log_group: str) -> None:
+        """One event of ``log_group`` (call it for every event the replay reads)."""
+        landed: list[tuple[SeriesKey, int]] = []
+
+        def matched(series: Any, minute_ms: int, value: float) -> None:
+            landed.append((series, minute_ms))
+
+        self._filters.publish(event, timestamp_ms, log_group, _ignore, matched)
+        if not landed:
+            return
+        record = event.json
+        if not isinstance(record, dict):
+            record = {}
+        for series, minute_ms in landed:
+            self.minutes.add(series, minute_ms, record, timestamp_ms)
+
+    def context_for(
+        self, alarm: Alarm, transition: Transition, *, max_values: int = DEFAULT_MAX_VALUES
+    ) -> NotificationContext | None:
+        """The context of one of ``alarm``'s transitions; None for a transition no evaluation made
+        (SetAlarmState)."""
+        return self.minutes.context_for(alarm, transition, max_values=max_values)
+
+
+def _ignore(series: Any, minute_ms: int, value: float) -> None:
+    """The sink of a non-matching event's default value: not evidence of anything."""
 
 
 class EvidenceReplay(Replay):

@@ -229,6 +229,13 @@ class Outbox:
             raise OutboxError(f"cannot use the state file {where}: {error}") from None
         return db
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The outbox's connection to its file, for a component that keeps its own tables in the same file (with
+        its own ``schema_version`` row) and must commit with the outbox: see ``enqueue_batch(together=...)``.
+        Use it from the thread that made the outbox only."""
+        return self._db
+
     def close(self) -> None:
         self._db.close()
 
@@ -250,6 +257,10 @@ class Outbox:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise OutboxError(f"cannot write the state file {self.path}: {error}") from None
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     # -- enqueueing -----------------------------------------------------------------------------------
 
@@ -268,8 +279,12 @@ class Outbox:
     def enqueue_batch(
         self,
         items: Iterable[tuple[Notification, Topic, Sequence[Subscription] | None, NotificationContext | None]],
+        *,
+        together: Callable[[sqlite3.Connection], None] | None = None,
     ) -> list[OutboxEntry]:
-        """Queue many notifications in one transaction."""
+        """Queue many notifications in one transaction. ``together(connection)`` runs inside that transaction
+        first: what it writes (the alarm state change that made the notifications) is committed with them, or
+        not at all."""
         now = self.clock()
         keys: list[tuple[str, str]] = []
         rows: list[tuple[Any, ...]] = []
@@ -302,6 +317,8 @@ class Outbox:
                 )
 
         def insert(db: sqlite3.Connection) -> None:
+            if together is not None:
+                together(db)
             db.executemany(
                 "INSERT OR IGNORE INTO outbox (message_id, topic_arn, subscription_arn, protocol, endpoint, "
                 "attributes, topic_attributes, alarm_name, at_ms, subject, message, context, state, next_attempt_ms, "
@@ -310,6 +327,8 @@ class Outbox:
             )
 
         self._write(insert)
+        if not keys:
+            return []
         return [entry for key in keys if (entry := self._by_key(*key)) is not None]
 
     # -- reading --------------------------------------------------------------------------------------

@@ -4,16 +4,14 @@ context block, and deliver them now (retries included), through an outbox file."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from trailguard.engine.notifications import Notification
 from trailguard.engine.replay import ReplayResult
-from trailguard.model import Configuration, Subscription, Topic
-from trailguard.notify.context import NotificationContext
+from trailguard.model import Configuration, Subscription
 from trailguard.notify.evidence import ReplayEvidence
-from trailguard.notify.filter_policy import accepts
 from trailguard.notify.outbox import DeliveryOutcome, Outbox, OutboxEntry
+from trailguard.notify.routing import OutboxItem, route
 
 __all__ = ["ReplayDelivery", "deliver_replay"]
 
@@ -49,26 +47,18 @@ def deliver_replay(
     """Queue every notification of ``result`` (one batch) and deliver until nothing is pending. ``evidence``
     gives each notification its context block (None: no context)."""
     report = ReplayDelivery()
-    batch: list[tuple[Notification, Topic, Sequence[Subscription] | None, NotificationContext | None]] = []
+    batch: list[OutboxItem] = []
     for outcome in result.alarms:
+        name = outcome.alarm.alarm_name
         for transition in outcome.evaluator.transitions:
             notification = transition.notification
             if notification is None:
                 continue
             context = evidence.context_for(outcome.alarm, transition) if evidence is not None else None
-            for topic_arn in notification.topic_arns:
-                topic = config.topic(topic_arn)
-                if topic is None:
-                    report.undefined_topics.append((outcome.alarm.alarm_name, topic_arn))
-                    continue
-                chosen: list[Subscription] = []
-                for subscription in topic.subscriptions:
-                    if accepts(subscription, notification.message):
-                        chosen.append(subscription)
-                    else:
-                        report.filtered.append((outcome.alarm.alarm_name, topic_arn, subscription))
-                if chosen:
-                    batch.append((notification, topic, chosen, context))
+            routing = route(notification, config, context)
+            report.undefined_topics += [(name, topic_arn) for topic_arn in routing.undefined_topics]
+            report.filtered += [(name, topic_arn, subscription) for topic_arn, subscription in routing.filtered]
+            batch += routing.items
     queued = outbox.enqueue_batch(batch)
     report.outcomes = outbox.drain(sleep=sleep)
     report.entries = [entry for queued_entry in queued if (entry := outbox.get(queued_entry.id)) is not None]

@@ -14,13 +14,14 @@ WHITESPACE = frozenset(" \t\n\r\f\v")
 class Cursor:
     """Reads ``text[pos:end]``; positions are indexes into the whole pattern ``text``."""
 
-    __slots__ = ("end", "pos", "regex_count", "text")
+    __slots__ = ("depth", "end", "pos", "regex_count", "text")
 
     def __init__(self, text: str, pos: int, end: int) -> None:
         self.text = text
         self.pos = pos
         self.end = end
         self.regex_count = 0
+        self.depth = 0  # parentheses open at the cursor (JSON patterns)
 
     def at_end(self) -> bool:
         return self.pos >= self.end

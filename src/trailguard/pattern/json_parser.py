@@ -32,9 +32,13 @@ from trailguard.pattern.comparison_syntax import read_operator, read_value, read
 from trailguard.pattern.cursor import WHITESPACE, Cursor
 from trailguard.pattern.errors import PatternError
 
-__all__ = ["MAX_WILDCARDS_PER_PATTERN", "MAX_WILDCARDS_PER_SELECTOR", "parse_json", "read_selector"]
+__all__ = ["MAX_NESTING", "MAX_WILDCARDS_PER_PATTERN", "MAX_WILDCARDS_PER_SELECTOR", "parse_json", "read_selector"]
 
 MAX_WILDCARDS_PER_SELECTOR: Final = 1
+# Parentheses nested deeper than this are refused. AWS's limit is not documented or recorded; 1,024 characters
+# allow some 500 levels, which no real filter approaches, while every stage after the parser (matcher,
+# explanation, containment) walks the tree recursively. See docs/compatibility.md.
+MAX_NESTING: Final = 100
 MAX_WILDCARDS_PER_PATTERN: Final = 3
 
 # Characters that end an unquoted value (or a keyword).
@@ -86,8 +90,12 @@ def _parse_primary(cursor: Cursor) -> JsonExpr:
     cursor.skip_whitespace()
     ch = cursor.peek()
     if ch == "(":
+        cursor.depth += 1
+        if cursor.depth > MAX_NESTING:
+            cursor.fail()
         cursor.pos += 1
         expression = _parse_or(cursor)
+        cursor.depth -= 1
         cursor.skip_whitespace()
         if cursor.peek() != ")":
             cursor.fail()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeVar, cast
 
 from trailguard import __version__
+from trailguard.report.document import DocumentError
 
 __all__ = [
     "FINDING_TYPE",
@@ -63,7 +64,7 @@ FINDING_TYPE: Final = (
 )
 
 
-class AuditDocumentError(ValueError):
+class AuditDocumentError(DocumentError):
     """The audit document lacks a field a renderer needs, or holds a value of the wrong kind; names the path."""
 
 
@@ -227,7 +228,11 @@ def broken_link_text(control: Mapping[str, Any]) -> str:
     if link is None:
         return f"Broken link: {label} (missing from the chain)."
     problem = link.get("problem")
-    return f"Broken link: {label} {link['id']}" + (f": {problem}" if problem else ".")
+    if str(link["id"]).startswith("no "):  # a missing resource: its id says what is missing (docs/audit-document.md)
+        return f"Broken link: {link['id']}." if problem == control.get("reason") else f"Broken link: {problem}"
+    if not problem or problem == control.get("reason"):
+        return f"Broken link: {label} {link['id']}."  # the reason already says what is wrong with it
+    return f"Broken link: {label} {link['id']}: {problem}"
 
 
 def api_error_text(error: Mapping[str, Any]) -> str:

@@ -46,7 +46,7 @@ from trailguard.sources.jsondoc import json_type, parse_value
 from trailguard.sources.quarantine import Quarantine, QuarantineReason
 from trailguard.sources.records import event_time_problem
 
-__all__ = ["LOGS_SCHEME", "LogsLocation", "parse_logs_url", "read_logs"]
+__all__ = ["LOGS_SCHEME", "LogsLocation", "convert_log_event", "filter_log_pages", "parse_logs_url", "read_logs"]
 
 LOGS_SCHEME: Final = "logs://"
 _PARAMETERS: Final = ("stream", "start", "end")
@@ -160,31 +160,45 @@ def _events(
     page_size: int | None,
     positions: dict[str, int],
 ) -> Iterator[SourceEvent]:
-    origin_prefix = f"{LOGS_SCHEME}{location.group}/"
-    stream_prefix = location.stream_prefix or ""
-    for log_event in _filter_log_events(client, location, page_size):
-        stream: str = log_event.get("logStreamName", "")
-        if not stream.startswith(stream_prefix):
-            # AWS filters by logStreamNamePrefix itself; emulators behind endpoint_url (moto 5) ignore it.
-            continue
-        origin = origin_prefix + stream
-        position = positions[origin] = positions.get(origin, 0) + 1
-        message: str = log_event.get("message", "")
-        record = parse_json_object(message)  # exactly as the pattern engine reads a message
-        if not isinstance(record, dict):
-            _quarantine_not_object(message, origin, position, quarantine)
-            continue
-        timestamp = parse_event_time(record.get("eventTime"))
-        if timestamp is None:
-            if require_event_time:
-                reason, detail = event_time_problem(record)
-                quarantine.add(origin, position, reason, message, detail)
-                continue
-            timestamp = log_event.get("timestamp")
-        if stats is not None:
-            stats.events += 1
-            stats.bytes_decoded += len(message.encode())
-        yield SourceEvent(message, record, timestamp, origin, position)
+    for page in filter_log_pages(client, location, page_size):
+        for log_event in page:
+            event = convert_log_event(log_event, location, quarantine, positions, require_event_time, stats)
+            if event is not None:
+                yield event
+
+
+def convert_log_event(
+    log_event: dict[str, Any],
+    location: LogsLocation,
+    quarantine: Quarantine,
+    positions: dict[str, int],
+    require_event_time: bool = True,
+    stats: SourceStats | None = None,
+) -> SourceEvent | None:
+    """One FilterLogEvents event as a source event (None: not of the location's streams, or quarantined).
+    ``positions`` counts the events seen per origin (log stream) and gives each its position."""
+    stream: str = log_event.get("logStreamName", "")
+    if not stream.startswith(location.stream_prefix or ""):
+        # AWS filters by logStreamNamePrefix itself; emulators behind endpoint_url (moto 5) ignore it.
+        return None
+    origin = f"{LOGS_SCHEME}{location.group}/{stream}"
+    position = positions[origin] = positions.get(origin, 0) + 1
+    message: str = log_event.get("message", "")
+    record = parse_json_object(message)  # exactly as the pattern engine reads a message
+    if not isinstance(record, dict):
+        _quarantine_not_object(message, origin, position, quarantine)
+        return None
+    timestamp = parse_event_time(record.get("eventTime"))
+    if timestamp is None:
+        if require_event_time:
+            reason, detail = event_time_problem(record)
+            quarantine.add(origin, position, reason, message, detail)
+            return None
+        timestamp = log_event.get("timestamp")
+    if stats is not None:
+        stats.events += 1
+        stats.bytes_decoded += len(message.encode())
+    return SourceEvent(message, record, timestamp, origin, position)
 
 
 def _quarantine_not_object(message: str, origin: str, position: int, quarantine: Quarantine) -> None:
@@ -196,7 +210,11 @@ def _quarantine_not_object(message: str, origin: str, position: int, quarantine:
         quarantine.add(origin, position, QuarantineReason.NOT_OBJECT, message, f"a JSON {json_type(value)}")
 
 
-def _filter_log_events(client: Any, location: LogsLocation, page_size: int | None) -> Iterator[dict[str, Any]]:
+def filter_log_pages(
+    client: Any, location: LogsLocation, page_size: int | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """The pages of FilterLogEvents over the location (its stream prefix and time bounds), following nextToken;
+    a call that fails raises ``SourceError``."""
     import botocore.exceptions
 
     request: dict[str, Any] = {"logGroupName": location.group}
@@ -214,7 +232,7 @@ def _filter_log_events(client: Any, location: LogsLocation, page_size: int | Non
             response = client.filter_log_events(**request)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
             raise SourceError(f"{where}: cannot read log events: {aws_error_text(error)}") from None
-        yield from response.get("events", ())
+        yield list(response.get("events", ()))
         # A page may be empty while more follow: only the absence of nextToken ends the search.
         token = response.get("nextToken")
         if not token:

@@ -39,7 +39,9 @@ __all__ = [
     "STDIN_ORIGIN",
     "InputFile",
     "check_path",
+    "folder_file",
     "measure_paths",
+    "read_input",
     "read_inputs",
     "read_paths",
     "walk_paths",
@@ -118,6 +120,20 @@ def _skipped(item: InputFile, stats: SourceStats | None) -> None:
     if item.special is not None:
         stats.files_not_regular += 1
         stats.warn(f"{item.origin}: skipped: {item.special}, not a regular file (only those are read in folders)")
+
+
+def read_input(
+    item: InputFile, quarantine: Quarantine, *, require_event_time: bool = True, stats: SourceStats | None = None
+) -> Iterator[SourceEvent]:
+    """Events of one input the walk found (or :func:`folder_file` describes); a file that turns out not to be a
+    regular file (or to be the quarantine file) is skipped and counted, one that cannot be opened quarantined."""
+    events = _events_of(item, quarantine, require_event_time, stats, decode_input)
+    return cast("Iterator[SourceEvent]", events)  # decode_input gives SourceEvent only
+
+
+def folder_file(path: str) -> InputFile:
+    """A file met inside a folder, as the walk would describe it (hidden and digest names are skipped)."""
+    return InputFile(path, _size(path), skip=is_skipped_name(os.path.basename(path)), in_folder=True)
 
 
 def _events_of(

@@ -49,6 +49,7 @@ __all__ = [
     "iter_streamed_lines",
     "iter_values",
     "json_type",
+    "line_values",
     "parse_value",
     "recover_records",
     "write_lenient",
@@ -266,7 +267,7 @@ def _not_one_document(
         offset, held_until = scan.resume
         for number, _, line in _lines_of(data, offset, held_until):
             if line and not line.isspace():
-                yield from _line_values(number, line, origin, quarantine)
+                yield from line_values(number, line, origin, quarantine)
 
 
 # (line number, reason, raw line, detail): the argument order of Quarantine.add after origin.
@@ -324,8 +325,8 @@ def _lines_of(data: bytes, offset: int = 0, number: int = 0) -> Iterator[tuple[i
         offset = end + 1
 
 
-def _line_values(number: int, line: bytes, origin: str, quarantine: Quarantine) -> Iterator[Value]:
-    """The records of one line, its problems quarantined at once."""
+def line_values(number: int, line: bytes, origin: str, quarantine: Quarantine) -> Iterator[Value]:
+    """The records of one line of JSON lines (line ``number``), its problems quarantined at once."""
     records: list[Value] = []
     failures: list[_Failure] = []
     _read_line(number, line, records, failures)
@@ -408,7 +409,7 @@ def iter_streamed_lines(
             if dense is not None:
                 quarantine.add(origin, number, QuarantineReason.TOO_DENSE, None, dense)
                 continue
-            yield from _line_values(number, line, origin, quarantine)
+            yield from line_values(number, line, origin, quarantine)
     except GzipBombError as error:
         quarantine.add(origin, number + 1, QuarantineReason.GZIP_BOMB, None, f"{error}; the rest was not read")
     except GzipError as error:

@@ -88,7 +88,8 @@ class Quarantine:
     nothing already set aside.
 
     The file is created (or truncated: it describes one run) when the first entry arrives, so a clean run
-    writes nothing and works in a read-only folder; it is never removed. At most ``max_lines_per_input``
+    writes nothing and works in a read-only folder; it is never removed. With ``append`` it is appended to
+    instead (a long-running monitor keeps one quarantine across its restarts). At most ``max_lines_per_input``
     entries per origin are written (``MAX_QUARANTINE_LINES_PER_INPUT``); later ones are counted
     (``unwritten``) and ``close`` writes one line per such origin saying how many. A file that cannot be
     written raises ``QuarantineError``, as does a ``path`` that is a folder.
@@ -109,9 +110,11 @@ class Quarantine:
         *,
         keep: int = 1000,
         max_lines_per_input: int = MAX_QUARANTINE_LINES_PER_INPUT,
+        append: bool = False,
         spool: bool = False,
     ) -> None:
         self.path = path
+        self._append = append
         self._spool = spool
         self.count = 0
         self.by_reason: Counter[str] = Counter()
@@ -182,7 +185,7 @@ class Quarantine:
         assert self.path is not None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("wb")
+            self._file = self.path.open("ab" if self._append else "wb")
             status = os.fstat(self._file.fileno())
         except OSError as error:
             raise QuarantineError(f"cannot write the quarantine file {self.path}: {error.strerror or error}") from None

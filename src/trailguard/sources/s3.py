@@ -28,9 +28,11 @@ __all__ = [
     "S3_SCHEME",
     "S3Location",
     "S3Object",
+    "list_keys",
     "list_objects",
     "measure_s3",
     "parse_s3_url",
+    "read_object",
     "read_objects",
     "read_s3",
     "read_s3_items",
@@ -124,30 +126,65 @@ def read_objects(
             if stats is not None:
                 stats.files_skipped += 1
             continue
-        origin = f"{S3_SCHEME}{bucket}/{item.key}"
-        body = _open(client, bucket, item.key, origin, quarantine)
-        if body is None:
-            continue
-        try:
-            yield from decode(
-                _OSErrorBody(body), origin, quarantine, require_event_time=require_event_time, stats=stats
-            )
-        finally:
-            body.close()
+        yield from _read_object(client, bucket, item.key, quarantine, require_event_time, stats, decode)
+
+
+def read_object(
+    client: Any,
+    bucket: str,
+    key: str,
+    quarantine: Quarantine,
+    require_event_time: bool = True,
+    stats: SourceStats | None = None,
+) -> Iterator[SourceEvent]:
+    """Events of one object, decoded exactly like a local file (its origin is ``s3://BUCKET/KEY``); an object
+    that cannot be fetched is quarantined."""
+    items = _read_object(client, bucket, key, quarantine, require_event_time, stats, decode_input)
+    return cast("Iterator[SourceEvent]", items)  # decode_input gives SourceEvent only
+
+
+def _read_object(
+    client: Any,
+    bucket: str,
+    key: str,
+    quarantine: Quarantine,
+    require_event_time: bool,
+    stats: SourceStats | None,
+    decode: InputDecoder,
+) -> Iterator[SourceItem]:
+    origin = f"{S3_SCHEME}{bucket}/{key}"
+    body = _open(client, bucket, key, origin, quarantine)
+    if body is None:
+        return
+    try:
+        yield from decode(_OSErrorBody(body), origin, quarantine, require_event_time=require_event_time, stats=stats)
+    finally:
+        body.close()
 
 
 def list_objects(client: Any, location: S3Location, *, page_size: int | None = None) -> list[S3Object]:
     """Every object under the location, sorted by key, following every page (``page_size`` keys a page;
-    S3's default and maximum is 1,000)."""
+    S3's default and maximum is 1,000). No object at all is a ``SourceError``."""
+    objects = list_keys(client, location, page_size=page_size)
+    if not objects:
+        raise SourceError(f"{location}: no objects under this prefix")
+    return objects
+
+
+def list_keys(
+    client: Any, location: S3Location, *, start_after: str | None = None, page_size: int | None = None
+) -> list[S3Object]:
+    """The objects under the location (after ``start_after`` in key order, when given), sorted by key; folder
+    markers left out. A listing that fails is a ``SourceError``."""
     import botocore.exceptions
 
     objects: list[S3Object] = []
     paging = {} if page_size is None else {"PageSize": page_size}
+    request: dict[str, Any] = {"Bucket": location.bucket, "Prefix": location.prefix, "PaginationConfig": paging}
+    if start_after is not None:
+        request["StartAfter"] = start_after
     try:
-        pages = client.get_paginator("list_objects_v2").paginate(
-            Bucket=location.bucket, Prefix=location.prefix, PaginationConfig=paging
-        )
-        for page in pages:
+        for page in client.get_paginator("list_objects_v2").paginate(**request):
             for entry in page.get("Contents", ()):
                 key: str = entry["Key"]
                 if key.endswith("/"):
@@ -155,8 +192,6 @@ def list_objects(client: Any, location: S3Location, *, page_size: int | None = N
                 objects.append(S3Object(key, entry["Size"], is_skipped_name(key.rsplit("/", 1)[-1])))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         raise SourceError(f"{location}: cannot list objects: {aws_error_text(error)}") from None
-    if not objects:
-        raise SourceError(f"{location}: no objects under this prefix")
     # S3 lists general purpose buckets in key order already; directory buckets do not promise it.
     objects.sort(key=lambda item: item.key)
     return objects
