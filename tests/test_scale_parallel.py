@@ -166,6 +166,65 @@ def test_partitions_by_account_and_region(archive: Path, tmp_path: Path) -> None
     assert total == document["partitions"][0]["replay"]["input"]["events"]
 
 
+@pytest.mark.parametrize("output", ["json", "text"])
+def test_partition_reports_go_to_the_output_file_as_to_standard_output(
+    archive: Path, tmp_path: Path, output: str
+) -> None:
+    command = ("replay", str(archive / "AWSLogs"), "--cis", "all", "--by-account", "--output", output)
+    options = ("--quarantine", "quarantine.jsonl", "--no-progress", "--jobs", "2")
+    printed = trailguard(*command, *options, cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr.decode()
+    written = trailguard(*command, *options, "--output-file", "report", cwd=tmp_path)
+    assert written.returncode == 0, written.stderr.decode()
+    assert written.stdout == b""
+    assert (tmp_path / "report").read_bytes() == printed.stdout
+    if output == "json":
+        accounts = [part["partition"]["account"] for part in json.loads(printed.stdout)["partitions"]]
+        assert accounts == sorted(ACCOUNTS)
+    else:
+        assert printed.stdout.count(b"account 1111") == 1 and printed.stdout.count(b"account 4444") == 1
+
+
+def test_partition_text_reports_list_every_transition_with_verbose(tmp_path: Path) -> None:
+    # Console sign-ins every other minute, something else in between, in two regions: the Console alarm (a
+    # default of 0, one-minute periods) goes to ALARM and back every two minutes in each partition.
+    records = [
+        {
+            "eventVersion": "1.08",
+            "eventTime": f"2026-01-01T{minute // 60:02d}:{minute % 60:02d}:00Z",
+            "eventName": "GetObject" if minute % 2 else "ConsoleLogin",
+            "awsRegion": region,
+        }
+        for minute in range(120)
+        for region in REGIONS
+    ]
+    (tmp_path / "events.json").write_text(json.dumps({"Records": records}))
+    (tmp_path / "monitors.yaml").write_text(DIMENSIONS_CONFIG)
+    command = ("replay", "events.json", "--config", "monitors.yaml", "--by-region", "--no-progress", "--jobs", "1")
+    short = trailguard(*command, cwd=tmp_path)
+    verbose = trailguard(*command, "--verbose", cwd=tmp_path)
+    assert short.returncode == verbose.returncode == 0, short.stderr.decode() + verbose.stderr.decode()
+    assert short.stdout.count(b"more transitions (--verbose lists every one") == len(REGIONS)
+    assert b"more transition" not in verbose.stdout
+    assert verbose.stdout.count("OK → ALARM".encode()) == len(REGIONS) * 59
+
+
+def test_partitions_have_no_html_page(archive: Path, tmp_path: Path) -> None:
+    result = trailguard(
+        "replay",
+        str(archive / "AWSLogs"),
+        "--by-region",
+        "--output",
+        "html",
+        "--output-file",
+        "page.html",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("error: --output html shows one replay")
+    assert not (tmp_path / "page.html").exists()
+
+
 def test_quarantine_spools_merge_in_order(tmp_path: Path) -> None:
     whole = Quarantine(tmp_path / "whole.jsonl", max_lines_per_input=2)
     merged = Quarantine(tmp_path / "merged.jsonl", max_lines_per_input=2)
