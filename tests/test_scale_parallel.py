@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -428,6 +429,31 @@ def test_ray_local_mode_equals_a_local_replay(aws_environment: str, archive: Pat
     assert on_ray[:-1] == local[:-1]
     assert on_ray[-1] >= 2  # chunks
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"  # what reached the tasks through their environment
+
+
+def test_an_unreachable_ray_address_is_a_clear_error(archive: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    with socket.socket() as unused:  # a port nothing listens on: connections are refused
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = trailguard("replay", str(archive / "AWSLogs"), "--ray", "--ray-address", f"127.0.0.1:{port}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(f"error: cannot connect to Ray at 127.0.0.1:{port}: ")
+    assert b"Traceback" not in result.stderr
+
+
+def test_ray_without_the_extra_is_a_clear_error(archive: Path, tmp_path: Path) -> None:
+    # As if Ray were not installed: the import system finds no module named ray.
+    command = "import sys; sys.modules['ray'] = None; from trailguard.cli.main import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", command, "replay", str(archive / "AWSLogs"), "--ray"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr == b"error: --ray needs Ray: pip install 'trailguard[ray]'\n"
 
 
 NOTIFY_CONFIG = """

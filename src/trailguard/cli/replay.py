@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -181,6 +182,8 @@ def replay(
             engine_type = EvidenceReplay
     if (ray_address is not None) and not use_ray:
         fail("--ray-address needs --ray")
+    if use_ray and importlib.util.find_spec("ray") is None:  # the optional extra, imported only when used
+        fail("--ray needs Ray: pip install 'trailguard[ray]'")
     plan = ReplayPlan(
         tuple(config.metric_filters),
         tuple(config.alarms),
@@ -272,11 +275,12 @@ def _feed(
     executor = None
     workers = jobs if jobs is not None else usable_cores()
     if use_ray:
+        from trailguard.scale.ray_run import RayConnectionError, connect, ray_executor
+
         try:
-            from trailguard.scale.ray_run import connect, ray_executor
-        except ImportError:
-            fail("--ray needs Ray: pip install 'trailguard[ray]'")
-        cluster_cpus = connect(ray_address)
+            cluster_cpus = connect(ray_address)
+        except RayConnectionError as error:
+            fail(str(error))
         workers = jobs if jobs is not None else cluster_cpus
         executor = ray_executor(ray_address)
     if not show:

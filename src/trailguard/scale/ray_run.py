@@ -19,19 +19,25 @@ cluster, an instance profile for ``ray start`` on EC2) and leave those variables
 
 A task that fails, or whose worker dies, is retried by Ray (``max_retries``); local files named as sources must
 be readable where the tasks run (the same machine, or a shared filesystem).
+
+An address that cannot be reached is a ``RayConnectionError`` (the command's exit status 2): a ``HOST:PORT``
+address is tried first with a plain TCP connection, because Ray itself keeps retrying one for many minutes.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from typing import Any, Final
 
 from trailguard.scale.run import Chunk, ChunkResult, TaskContext, run_chunk
 
-__all__ = ["TASK_RETRIES", "aws_environment", "connect", "ray_executor"]
+__all__ = ["TASK_RETRIES", "RayConnectionError", "aws_environment", "connect", "ray_executor"]
 
 TASK_RETRIES: Final = 3
+_REACH_TIMEOUT_S: Final = 10.0
+_RAY_CLIENT: Final = "ray://"
 _AWS_VARIABLES: Final = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -55,20 +61,44 @@ def aws_environment() -> dict[str, str]:
     return {name: os.environ[name] for name in _AWS_VARIABLES if name in os.environ}
 
 
+class RayConnectionError(Exception):
+    """Ray could not be reached (or started): the message names the address."""
+
+
 def connect(address: str | None = None, *, num_cpus: int | None = None) -> int:
     """Connect to Ray unless this process already is (``address``, else ``RAY_ADDRESS``, else a Ray started on this
-    machine with ``num_cpus`` CPUs); the cluster's CPUs."""
+    machine with ``num_cpus`` CPUs); the cluster's CPUs. Raises ``RayConnectionError``."""
     import ray  # the optional extra trailguard[ray]: imported only when asked for
 
     if not ray.is_initialized():
         options: dict[str, Any] = {"runtime_env": {"env_vars": aws_environment()}, "log_to_driver": False}
+        target = address or os.environ.get("RAY_ADDRESS") or None
         if address is not None:
             options["address"] = address
-        elif not os.environ.get("RAY_ADDRESS"):
+        elif target is None:
             options.update(include_dashboard=False, num_cpus=num_cpus)
-        ray.init(**options)
+        if target is not None:
+            _check_reachable(target)
+        try:
+            ray.init(**options)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            where = f"Ray at {target}" if target is not None else "a Ray on this machine"
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise RayConnectionError(f"cannot connect to {where}: {reason}") from None
     resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
     return max(int(resources.get("CPU", 1)), 1)
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once when a ``[ray://]HOST:PORT`` address refuses connections or does not answer."""
+    host, _, port = address.removeprefix(_RAY_CLIENT).rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", "local" or a form Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=_REACH_TIMEOUT_S).close()
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise RayConnectionError(f"cannot connect to Ray at {address}: {host}:{port}: {reason}") from None
 
 
 def ray_executor(address: str | None = None, *, num_cpus: int | None = None) -> Executor:
