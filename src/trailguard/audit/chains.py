@@ -23,7 +23,7 @@ from typing import Any, Literal
 import orjson
 
 from trailguard.audit.firing import FiringResult, simulate_alarm
-from trailguard.audit.meaning import FilterMeaning, counts_some_required, shared_terms
+from trailguard.audit.meaning import FilterMeaning, shared_terms
 from trailguard.audit.selectors import management_coverage, records_event
 from trailguard.audit.topics import topic_delivery
 from trailguard.aws.snapshot import NOT_ATTEMPTED, CallError, LogGroupRecord, Snapshot, TopicRecord, TrailRecord
@@ -301,7 +301,6 @@ def _filter_link(
 
     details["countsRequired"] = _counted_required(context, pattern)
     details["sharedTerms"] = shared_terms(pattern, context.control)
-    details["sharesRequired"] = details["countsRequired"] > 0 or counts_some_required(pattern, context.control)
     if not meaning.accepted:
         return link("broken", f"filter {name} {_verdict_words(meaning)}"), None
     try:

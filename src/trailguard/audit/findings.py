@@ -153,19 +153,18 @@ def _furthest(chains: Sequence[Chain]) -> Chain:
     )
 
 
-def _relevance(chain: Chain) -> tuple[float, int, bool]:
+def _relevance(chain: Chain) -> tuple[float, int]:
     """How near the chain's metric filter is to the control: how many of the required events (one per branch of
-    the reference) it counts, then how many of the reference's comparisons it makes too, then whether it
-    counts any event of the control at all."""
+    the reference) it counts, then how many of the reference's comparisons it makes too (a filter narrowed by
+    one clause counts none of the representative events, yet shares every term of the reference)."""
     for link in chain:
         if link.kind == "metricFilter":
             counted, terms = link.details.get("countsRequired"), link.details.get("sharedTerms")
             return (
                 float(counted) if isinstance(counted, int | float) else 0.0,
                 terms if isinstance(terms, int) else 0,
-                link.details.get("sharesRequired") is True,
             )
-    return 0.0, 0, False
+    return 0.0, 0
 
 
 def _related(link: Link) -> bool:

@@ -35,7 +35,6 @@ from trailguard.pattern.containment import (
     Verdict,
     branch_examples,
     compare_patterns,
-    shared_event,
 )
 from trailguard.pattern.formulas import Equals, PathAtom, expression_formula, literals_of
 from trailguard.pattern.json_eval import MISSING, necessary_texts
@@ -45,7 +44,6 @@ from trailguard.pattern.value_domains import wildcard_shape
 __all__ = [
     "FilterMeaning",
     "cloudtrail_corpus",
-    "counts_some_required",
     "judge_filter",
     "required_events",
     "shared_terms",
@@ -125,24 +123,6 @@ def _required_branches(control_id: str, version: str) -> tuple[BranchExample, ..
             control.pattern, template=shared_template(control.id), assume=CLOUDTRAIL_UNIVERSE, hints=CLOUDTRAIL_HINTS
         )
     )
-
-
-@functools.lru_cache(maxsize=1024)
-def counts_some_required(pattern_text: str, control: CisControl) -> bool:
-    """Whether the pattern counts at least one event the control's reference pattern counts (a symbolic search;
-    False when none is found). The audit ranks near misses with it: a filter that counts root sign-ins is
-    closer to "root account usage" than one that counts failed sign-ins of anyone."""
-    try:
-        shared = shared_event(
-            pattern_text,
-            control.pattern,
-            template=shared_template(control.id),
-            assume=CLOUDTRAIL_UNIVERSE,
-            hints=CLOUDTRAIL_HINTS,
-        )
-    except (PatternError, ValueError):
-        return False
-    return shared is not None
 
 
 @functools.lru_cache(maxsize=1024)

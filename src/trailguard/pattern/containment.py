@@ -59,7 +59,6 @@ __all__ = [
     "branch_examples",
     "compact_json",
     "compare_patterns",
-    "shared_event",
 ]
 
 _MAX_BRANCHES: Final = 64  # branch names in explanations; CIS patterns have at most 18
@@ -202,33 +201,6 @@ def branch_examples(
         if compiled.test_event(event) and (assumption is None or assumption.test_event(event)):
             examples.append(BranchExample(_render_branch(leaves), _detached(model.document)))
     return examples
-
-
-def shared_event(
-    first: str,
-    second: str,
-    *,
-    template: Mapping[str, Any] | None = None,
-    assume: str | None = None,
-    hints: Mapping[str, Sequence[Any]] | None = None,
-    budget: int = DEFAULT_BUDGET,
-) -> dict[str, Any] | None:
-    """An event both JSON patterns count (and ``assume`` holds for), or None when the symbolic search finds
-    none. None is not a proof for other families or when the search ran out of ``budget``: the audit uses
-    this to rank near misses, never to pass or fail a filter."""
-    first_formula, second_formula = _pattern_formula(first, True), _pattern_formula(second, True)
-    if first_formula is None or second_formula is None:
-        return None
-    universe, assumption = _universe(assume)
-    search = ModelSearch(DocumentSolver(_hint_paths(hints)), template, budget)
-    model = search.first(conjunction([first_formula, second_formula, universe]))
-    if model is None:
-        return None
-    event = LogEvent(compact_json(model.document))
-    counted = _compiled(first).test_event(event) and _compiled(second).test_event(event)
-    if not counted or (assumption is not None and not assumption.test_event(event)):
-        return None  # a model the matchers disagree with is never reported
-    return _detached(model.document)
 
 
 # ---------------------------------------------------------------- internals
