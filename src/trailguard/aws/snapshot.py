@@ -23,6 +23,8 @@ from typing import Any, Final, NoReturn, TypeVar
 
 import orjson
 
+from trailguard.json_kinds import type_phrase
+
 __all__ = [
     "NOT_ATTEMPTED",
     "SNAPSHOT_FORMAT",
@@ -613,7 +615,7 @@ class _Reader:
 
     def __init__(self, data: Any, source: str, path: str) -> None:
         if not isinstance(data, dict):
-            raise SnapshotError(f"{source}: {path or 'document'}: expected an object, found {_kind(data)}")
+            raise SnapshotError(f"{source}: {path or 'document'}: expected an object, found {type_phrase(data)}")
         self._data: Mapping[str, Any] = data
         self._source = source
         self._path = path
@@ -632,34 +634,34 @@ class _Reader:
     def string(self, key: str) -> str:
         value = self.value(key)
         if not isinstance(value, str):
-            self.fail(key, f"must be a string, found {_kind(value)}")
+            self.fail(key, f"must be a string, found {type_phrase(value)}")
         return str(value)
 
     def optional_string(self, key: str) -> str | None:
         value = self.value(key)
         if value is not None and not isinstance(value, str):
-            self.fail(key, f"must be a string or null, found {_kind(value)}")
+            self.fail(key, f"must be a string or null, found {type_phrase(value)}")
         return None if value is None else str(value)
 
     def optional_bool(self, key: str) -> bool | None:
         value = self.value(key)
         if value is not None and not isinstance(value, bool):
-            self.fail(key, f"must be true, false or null, found {_kind(value)}")
+            self.fail(key, f"must be true, false or null, found {type_phrase(value)}")
         return None if value is None else bool(value)
 
     def strings(self, key: str) -> list[str]:
         value = self.value(key)
         if not isinstance(value, list):
-            self.fail(key, f"must be a list of strings, found {_kind(value)}")
+            self.fail(key, f"must be a list of strings, found {type_phrase(value)}")
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                self.fail(f"{key}[{index}]", f"must be a string, found {_kind(item)}")
+                self.fail(f"{key}[{index}]", f"must be a string, found {type_phrase(item)}")
         return list(value)
 
     def object(self, key: str) -> dict[str, Any]:
         value = self.value(key)
         if not isinstance(value, dict):
-            self.fail(key, f"must be an object, found {_kind(value)}")
+            self.fail(key, f"must be an object, found {type_phrase(value)}")
         return dict(value)
 
     def optional_object(self, key: str) -> dict[str, Any] | None:
@@ -670,33 +672,17 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.fail(key, f"must be a list of objects or null, found {_kind(value)}")
+            self.fail(key, f"must be a list of objects or null, found {type_phrase(value)}")
         for index, item in enumerate(value):
             if not isinstance(item, dict):
-                self.fail(f"{key}[{index}]", f"must be an object, found {_kind(item)}")
+                self.fail(f"{key}[{index}]", f"must be an object, found {type_phrase(item)}")
         return [dict(item) for item in value]
 
     def records(self, key: str, build: Callable[[_Reader], _T]) -> list[_T]:
         value = self.value(key)
         if not isinstance(value, list):
-            self.fail(key, f"must be a list, found {_kind(value)}")
+            self.fail(key, f"must be a list, found {type_phrase(value)}")
         return [build(_Reader(item, self._source, f"{self._at(key)}[{index}]")) for index, item in enumerate(value)]
 
     def errors(self) -> tuple[CallError, ...]:
         return tuple(self.records("errors", CallError.from_json))
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__

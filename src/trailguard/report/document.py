@@ -17,6 +17,8 @@ from typing import Any, Final, Literal
 
 import orjson
 
+from trailguard.json_kinds import type_phrase
+
 __all__ = ["DocumentError", "DocumentKind", "Node", "document_kind", "load_document", "parse_time"]
 
 DocumentKind = Literal["replay", "audit"]
@@ -45,7 +47,7 @@ def load_document(path: str) -> dict[str, Any]:
     except orjson.JSONDecodeError as error:
         raise DocumentError(f"{name}: not valid JSON: {_json_position(data, error)}") from None
     if not isinstance(document, dict):
-        raise DocumentError(f"{name}: expected a JSON object, found {_type_name(document)}")
+        raise DocumentError(f"{name}: expected a JSON object, found {type_phrase(document)}")
     return document
 
 
@@ -81,20 +83,6 @@ def parse_time(text: str) -> int:
     return round(moment.timestamp() * 1000)
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
 class Node:
     """A JSON object inside a document, with its position, whose accessors check each field's type."""
 
@@ -108,7 +96,7 @@ class Node:
         return f"{self.path}.{key}" if self.path else key
 
     def _fail(self, key: str, expected: str, found: object) -> DocumentError:
-        return DocumentError(f"{self._where(key)}: expected {expected}, found {_type_name(found)}")
+        return DocumentError(f"{self._where(key)}: expected {expected}, found {type_phrase(found)}")
 
     def has(self, key: str) -> bool:
         return self.value.get(key) is not None
@@ -175,14 +163,14 @@ class Node:
         for index, item in enumerate(self.items(key, required=required)):
             where = f"{self._where(key)}[{index}]"
             if not isinstance(item, dict):
-                raise DocumentError(f"{where}: expected an object, found {_type_name(item)}")
+                raise DocumentError(f"{where}: expected an object, found {type_phrase(item)}")
             yield Node(item, where)
 
     def texts(self, key: str) -> list[str]:
         out = []
         for index, item in enumerate(self.items(key, required=False)):
             if not isinstance(item, str):
-                raise DocumentError(f"{self._where(key)}[{index}]: expected a string, found {_type_name(item)}")
+                raise DocumentError(f"{self._where(key)}[{index}]: expected a string, found {type_phrase(item)}")
             out.append(item)
         return out
 
