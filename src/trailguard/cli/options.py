@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -17,7 +18,50 @@ from trailguard.sources.event_time import (
     parse_iso_time,
 )
 
-__all__ = ["fail", "load_monitors", "parse_time"]
+__all__ = ["aws_source_options", "fail", "load_monitors", "monitor_options", "parse_time"]
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def _options(*decorators: Callable[[_Command], _Command]) -> Callable[[_Command], _Command]:
+    """The decorators applied in the order written, so that ``--help`` lists them in that order."""
+
+    def apply(command: _Command) -> _Command:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
+def monitor_options() -> Callable[[_Command], _Command]:
+    """``--config``, ``--cis`` and ``--cis-version``: the monitors a replay or a live run evaluates."""
+    return _options(
+        click.option(
+            "--config", "config_path", type=click.Path(dir_okay=False), help="Monitor configuration (YAML or JSON)."
+        ),
+        click.option("--cis", "cis_ids", help='CIS controls to run: "4.6", "4.1,4.3" or "all" (default: 4.6).'),
+        click.option("--cis-version", default=DEFAULT_CIS_VERSION, show_default=True, help="CIS benchmark version."),
+    )
+
+
+def aws_source_options(*, profile_help: str, local_sources: str) -> Callable[[_Command], _Command]:
+    """``--region``, ``--profile``, ``--endpoint-url``, ``--account-id`` and ``--log-group``: where AWS sources are
+    read and in which account and log group the events count (``local_sources`` names the sources that stand for
+    one log group, as the command's help says them)."""
+    return _options(
+        click.option(
+            "--region", help="AWS region for S3/CloudWatch Logs sources, and of the alarms (default us-east-1)."
+        ),
+        click.option("--profile", help=profile_help),
+        click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator)."),
+        click.option("--account-id", help="Account id in alarm ARNs and notifications (default 123456789012)."),
+        click.option(
+            "--log-group",
+            help=f"The log group that {local_sources} sources stand for (default: the configuration's only log "
+            "group; logs:// sources are their own group). A metric filter sees only its log group's events.",
+        ),
+    )
 
 
 def fail(message: str, status: int = 2) -> NoReturn:

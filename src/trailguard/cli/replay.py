@@ -22,9 +22,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.log_groups import single_logs_group, source_log_groups
-from trailguard.cli.options import fail, load_monitors, parse_time
+from trailguard.cli.options import aws_source_options, fail, load_monitors, monitor_options, parse_time
 from trailguard.cli.replay_report import (
     InputSummary,
     check_output_file,
@@ -51,9 +50,7 @@ DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
 
 @click.command("replay")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Monitor configuration (YAML or JSON).")
-@click.option("--cis", "cis_ids", help='CIS controls to run: "4.6", "4.1,4.3" or "all" (default: 4.6).')
-@click.option("--cis-version", default=DEFAULT_CIS_VERSION, show_default=True, help="CIS benchmark version.")
+@monitor_options()
 @click.option("--from", "from_text", help="Ignore events before this time (ISO 8601 or epoch ms).")
 @click.option("--to", "to_text", help="Ignore events from this time on, and stop evaluating alarms there.")
 @click.option(
@@ -65,14 +62,9 @@ DEFAULT_QUARANTINE = "trailguard-quarantine.jsonl"
     help="Write the report to this file instead of standard output (required with --output html).",
 )
 @click.option("--verbose", is_flag=True, help="List every transition in the text report, not only the first ones.")
-@click.option("--region", help="AWS region for S3/CloudWatch Logs sources, and of the alarms (default us-east-1).")
-@click.option("--profile", help="AWS profile for S3/CloudWatch Logs sources.")
-@click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator).")
-@click.option("--account-id", help="Account id in alarm ARNs and notifications (default 123456789012).")
-@click.option(
-    "--log-group",
-    help="The log group that file, standard-input and S3 sources stand for (default: the configuration's only "
-    "log group; logs:// sources are their own group). A metric filter sees only its log group's events.",
+@aws_source_options(
+    profile_help="AWS profile for S3/CloudWatch Logs sources.",
+    local_sources="file, standard-input and S3",
 )
 @click.option(
     "--quarantine",

@@ -16,9 +16,8 @@ from typing import Any
 
 import click
 
-from trailguard.catalog import DEFAULT_CIS_VERSION
 from trailguard.cli.log_groups import single_logs_group, source_log_groups
-from trailguard.cli.options import fail, load_monitors
+from trailguard.cli.options import aws_source_options, fail, load_monitors, monitor_options
 from trailguard.live import (
     STATE_FILE_NAME,
     ClockError,
@@ -53,9 +52,7 @@ _log = logging.getLogger("trailguard.live")
 
 @click.command("run")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Monitor configuration (YAML or JSON).")
-@click.option("--cis", "cis_ids", help='CIS controls to run: "4.6", "4.1,4.3" or "all" (default: 4.6).')
-@click.option("--cis-version", default=DEFAULT_CIS_VERSION, show_default=True, help="CIS benchmark version.")
+@monitor_options()
 @click.option(
     "--state",
     "state_dir",
@@ -66,14 +63,9 @@ _log = logging.getLogger("trailguard.live")
 @click.option("--metrics-address", default="127.0.0.1", show_default=True, help="Address the metrics are served on.")
 @click.option("--log-format", type=click.Choice(LOG_FORMATS), default="text", show_default=True)
 @click.option("--verbose", is_flag=True, help="Log every committed batch too.")
-@click.option("--region", help="AWS region for S3/CloudWatch Logs sources, and of the alarms (default us-east-1).")
-@click.option("--profile", help="AWS profile for S3/CloudWatch Logs sources and sqs/sns subscriptions.")
-@click.option("--endpoint-url", help="AWS endpoint URL (e.g. a local emulator).")
-@click.option("--account-id", help="Account id in alarm ARNs and notifications (default 123456789012).")
-@click.option(
-    "--log-group",
-    help="The log group that folder, standard-input and S3 sources stand for (default: the configuration's only "
-    "log group; logs:// sources are their own group). A metric filter sees only its log group's events.",
+@aws_source_options(
+    profile_help="AWS profile for S3/CloudWatch Logs sources and sqs/sns subscriptions.",
+    local_sources="folder, standard-input and S3",
 )
 @click.option(
     "--quarantine", "quarantine_path", help="Where set-aside records are appended (default: STATE/quarantine.jsonl)."
