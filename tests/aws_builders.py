@@ -134,6 +134,17 @@ class MotoCannotBuild(ValueError):
     """The spec asks for a state moto 5.2.5 cannot represent; use :func:`build_snapshot` for it."""
 
 
+def moto_client(service: str, endpoint: str) -> Any:
+    """A boto3 client of the moto server at ``endpoint`` (us-east-1, dummy keys), in moto's default account."""
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def random_account_id() -> str:
     """A fresh 12-digit account id (never moto's default 123456789012)."""
     while True:

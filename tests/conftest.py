@@ -3,6 +3,7 @@ HTTP (http.server) receivers for notification delivery."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,6 @@ def moto_server() -> Iterator[str]:
 def aws_environment(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """The moto endpoint, with boto3's environment reduced to dummy keys: no profile, region, endpoint or
     config file of the machine running the tests, and no instance metadata lookups."""
-    import os
-
     machine_settings = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
     for name in list(os.environ):
         if name in machine_settings or name.startswith(("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")):
@@ -56,6 +55,22 @@ def aws_environment(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "absent-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     return moto_server
+
+
+@pytest.fixture
+def aws_env(moto_server: str, tmp_path: Path) -> dict[str, str]:
+    """The environment for a trailguard child process reading AWS sources from the moto server: dummy keys,
+    no profile, configuration file or instance metadata of the machine running the tests."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,8 +12,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+
+from aws_builders import moto_client
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "cloudtrail"
@@ -170,30 +170,6 @@ def test_monitors_list_show_validate(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- AWS sources through moto
 
 
-@pytest.fixture
-def aws_env(moto_server: str, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
-
-
-def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def _sample_records() -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for path in sorted(SAMPLE.rglob("*.json.gz")):
@@ -203,7 +179,7 @@ def _sample_records() -> list[dict[str, Any]]:
 
 def test_replay_from_s3(moto_server: str, aws_env: dict[str, str], tmp_path: Path) -> None:
     bucket = f"trail-{uuid.uuid4().hex[:10]}"
-    s3 = _client("s3", moto_server)
+    s3 = moto_client("s3", moto_server)
     s3.create_bucket(Bucket=bucket)
     for path in sorted(SAMPLE.rglob("*.json.gz")):
         s3.put_object(Bucket=bucket, Key=str(path.relative_to(SAMPLE)), Body=path.read_bytes())
@@ -214,7 +190,7 @@ def test_replay_from_s3(moto_server: str, aws_env: dict[str, str], tmp_path: Pat
 
 def test_replay_from_cloudwatch_logs(moto_server: str, aws_env: dict[str, str], tmp_path: Path) -> None:
     group = f"CloudTrail/{uuid.uuid4().hex[:10]}"
-    logs = _client("logs", moto_server)
+    logs = moto_client("logs", moto_server)
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="123456789012_CloudTrail_us-east-1")
     records = sorted(_sample_records(), key=lambda r: r["eventTime"])

@@ -17,8 +17,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
+
+from aws_builders import moto_client
 
 FAILED_LOGIN = {"eventName": "ConsoleLogin", "errorMessage": "Failed authentication"}
 
@@ -347,33 +348,9 @@ def test_closed_output_pipe_exits_141_quietly(tmp_path: Path, command: list[str]
 # --- AWS sources ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def aws_env(moto_server: str, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
-
-
-def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def test_extreme_event_time_through_s3(moto_server: str, aws_env: dict[str, str], tmp_path: Path) -> None:
     bucket = f"trail-{uuid.uuid4().hex[:10]}"
-    s3 = _client("s3", moto_server)
+    s3 = moto_client("s3", moto_server)
     s3.create_bucket(Bucket=bucket)
     s3.put_object(
         Bucket=bucket, Key="a.json", Body=delivery(login("2026-11-20T09:10:00Z"), login("9999-12-31T23:59:59Z"))
@@ -389,7 +366,7 @@ def test_logs_stream_prefix_matching_nothing_is_warned(
     moto_server: str, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     group = f"CloudTrail/{uuid.uuid4().hex[:10]}"
-    logs = _client("logs", moto_server)
+    logs = moto_client("logs", moto_server)
     logs.create_log_group(logGroupName=group)
     logs.create_log_stream(logGroupName=group, logStreamName="123456789012_CloudTrail_us-east-1")
     now_ms = int(time.time() * 1000) - 60_000
