@@ -8,12 +8,34 @@ from __future__ import annotations
 
 import click
 
-from trailguard.cli.options import fail
+from trailguard.cli.options import fail, load_monitors
 from trailguard.model import Configuration
 from trailguard.sources import SourceError
 from trailguard.sources.cwlogs import LOGS_SCHEME, parse_logs_url
 
-__all__ = ["logs_source_group", "single_logs_group", "source_log_groups"]
+__all__ = ["logs_source_group", "monitors_for_sources", "single_logs_group", "source_log_groups"]
+
+
+def monitors_for_sources(
+    sources: tuple[str, ...],
+    config_path: str | None,
+    cis_ids: str | None,
+    cis_version: str,
+    *,
+    region: str | None,
+    account_id: str | None,
+    log_group: str | None,
+    doing: str,
+) -> tuple[Configuration, list[tuple[str, str]]]:
+    """The monitors a command runs over ``sources``, and each source with its log group. CIS monitors belong on
+    the trail's log group: reading one ``logs://`` group and no ``--log-group``, that is the one. ``doing`` ends
+    the error for a configuration without metric filters ("nothing to replay")."""
+    if config_path is None and log_group is None:
+        log_group = single_logs_group(sources)
+    config = load_monitors(config_path, cis_ids, cis_version, region=region, account_id=account_id, log_group=log_group)
+    if not config.metric_filters:
+        fail(f"the configuration defines no metric filters: nothing to {doing}")
+    return config, source_log_groups(sources, config, log_group)
 
 
 def logs_source_group(source: str) -> str | None:

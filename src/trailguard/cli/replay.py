@@ -22,8 +22,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from trailguard.cli.log_groups import single_logs_group, source_log_groups
-from trailguard.cli.options import aws_source_options, fail, load_monitors, monitor_options, parse_time
+from trailguard.cli.log_groups import monitors_for_sources
+from trailguard.cli.options import aws_source_options, fail, monitor_options, parse_time
 from trailguard.cli.replay_report import (
     InputSummary,
     check_output_file,
@@ -151,13 +151,16 @@ def replay(
     end_ms = parse_time(to_text, "--to")
     if start_ms is not None and end_ms is not None and end_ms <= start_ms:
         fail("--to must be later than --from")
-    if config_path is None and log_group is None:
-        # CIS monitors belong on the trail's log group: replaying one log group, that is the one.
-        log_group = single_logs_group(sources)
-    config = load_monitors(config_path, cis_ids, cis_version, region=region, account_id=account_id, log_group=log_group)
-    if not config.metric_filters:
-        fail("the configuration defines no metric filters: nothing to replay")
-    source_groups = source_log_groups(sources, config, log_group)
+    config, source_groups = monitors_for_sources(
+        sources,
+        config_path,
+        cis_ids,
+        cis_version,
+        region=region,
+        account_id=account_id,
+        log_group=log_group,
+        doing="replay",
+    )
     partition_by = tuple(name for name, chosen in (("account", by_account), ("region", by_region)) if chosen)
     if partition_by and output_format == "html":
         fail("--output html shows one replay: use --output text or json with --by-account or --by-region")

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from trailguard.cli.log_groups import single_logs_group, source_log_groups
-from trailguard.cli.options import aws_source_options, fail, load_monitors, monitor_options
+from trailguard.cli.log_groups import monitors_for_sources
+from trailguard.cli.options import aws_source_options, fail, monitor_options
 from trailguard.live import (
     STATE_FILE_NAME,
     ClockError,
@@ -135,12 +135,16 @@ def run(
         logger.warning("test hook: the clock follows %s=%s", TEST_CLOCK_VARIABLE, os.environ[TEST_CLOCK_VARIABLE])
     if sources.count(STDIN) > 1:
         fail("- (standard input) can be given only once")
-    if config_path is None and log_group is None:
-        log_group = single_logs_group(sources)
-    config = load_monitors(config_path, cis_ids, cis_version, region=region, account_id=account_id, log_group=log_group)
-    if not config.metric_filters:
-        fail("the configuration defines no metric filters: nothing to monitor")
-    source_groups = source_log_groups(sources, config, log_group)
+    config, source_groups = monitors_for_sources(
+        sources,
+        config_path,
+        cis_ids,
+        cis_version,
+        region=region,
+        account_id=account_id,
+        log_group=log_group,
+        doing="monitor",
+    )
     folder = Path(state_dir) if state_dir is not None else default_state_dir()
     region = region or config.region
     account_id = account_id or config.account_id
