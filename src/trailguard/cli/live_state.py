@@ -5,7 +5,6 @@ transaction that the running process picks up)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from trailguard.live import (
 )
 from trailguard.notify import Outbox, OutboxError
 from trailguard.notify.outbox import STATES
+from trailguard.utc_text import iso_millis
 
 __all__ = ["alarms", "history", "outbox"]
 
@@ -44,8 +44,7 @@ def _state_file(state_dir: str | None) -> Path:
 def _iso(ms: int | None) -> str:
     if ms is None:
         return "-"
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return iso_millis(ms)
 
 
 @click.command("alarms")

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from trailguard.sources.event_time import parse_event_time
+from trailguard.utc_text import iso_seconds
 
 __all__ = ["ContextBuilder", "NotificationContext", "ValueCount", "context_from_records", "identity_of"]
 
@@ -107,8 +107,7 @@ class NotificationContext:
 def _iso(ms: int | None) -> str | None:
     if ms is None:
         return None
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+    return iso_seconds(ms)
 
 
 def _cut(text: str) -> str:

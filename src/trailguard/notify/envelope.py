@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
 from trailguard.model import Subscription, parse_arn
 from trailguard.notify.base import Delivery
+from trailguard.utc_text import iso_millis
 
 __all__ = [
     "USER_AGENT",
@@ -74,8 +74,7 @@ def unsubscribe_url(delivery: Delivery) -> str:
 
 def sns_timestamp(ms: int) -> str:
     """``2012-05-02T00:54:06.655Z``."""
-    moment = datetime.fromtimestamp(ms // 1000, UTC)
-    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{ms % 1000:03d}Z"
+    return iso_millis(ms)
 
 
 def envelope(delivery: Delivery, *, with_context: bool = True) -> dict[str, Any]:

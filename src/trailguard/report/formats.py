@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from trailguard.model.constants import COMPARISONS
+from trailguard.utc_text import iso_seconds
 
 __all__ = [
     "alarm_sentence",
@@ -21,8 +22,7 @@ __all__ = [
 
 def iso(ms: int) -> str:
     """ISO 8601 UTC with a ``Z``, milliseconds only when there are some: the documents' own time format."""
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+    return iso_seconds(ms)
 
 
 def format_time(ms: int, *, seconds: bool = True) -> str:
