@@ -75,7 +75,7 @@ _MAX_INT_DIGITS: Final = 4300
 # The full path checks the density of objects and arrays from this size on; such documents stay there.
 _DENSITY_CHECKED_FROM: Final = 8 * 2**20
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
-_RECORDS_MEASURED_TOGETHER: Final = 4
+_RECORDS_MEASURED_TOGETHER: Final = 16
 _JSON_SPACE: Final = b" \t\n\r"
 _LEADING_SPACE: Final = re.compile(rb"[ \t\n\r]*")
 _DIGITS: Final = b"0123456789"
