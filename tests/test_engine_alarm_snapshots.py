@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_engine_alarms import KEY, MIN, alarm, config_strategy, evaluator, ms
+from test_engine_alarms import KEY, MIN, alarm, alarm_from_strategy, config_strategy, evaluator, ms
 from trailguard.engine.aggregates import MetricStore
 from trailguard.engine.alarms import AlarmEvaluator, AlarmSnapshot, StateValue, Transition
 
@@ -44,10 +44,7 @@ def test_a_restored_evaluator_continues_identically_to_one_never_stopped(
 ) -> None:
     start = ms("2024-01-01 00:00:00")
     store = MetricStore()
-    m = min(cfg.pop("m"), cfg["EvaluationPeriods"])
-    if cfg.pop("set_m"):
-        cfg["DatapointsToAlarm"] = m
-    definition = alarm(**cfg)
+    definition = alarm_from_strategy(cfg)
     steady = evaluator(definition, store, start + offset)
     restarted = evaluator(definition, store, start + offset)
     times = [*sorted(stops), 700]

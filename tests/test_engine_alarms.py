@@ -1026,35 +1026,59 @@ config_strategy = st.fixed_dictionaries(
             )
         ),
         "TreatMissingData": st.sampled_from([None, "missing", "ignore", "breaching", "notBreaching"]),
-        "Statistic": st.sampled_from(["Sum", "Average", "SampleCount", "Maximum"]),
+        "Statistic": st.sampled_from(["Sum", "Average", "SampleCount", "Maximum", "Minimum", "p90", "p90 ignore"]),
         "m": st.integers(1, 5),
         "set_m": st.booleans(),
     }
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def alarm_from_strategy(cfg: dict[str, Any]) -> Alarm:
+    """The alarm a ``config_strategy`` example describes."""
+    cfg = dict(cfg)
+    m = min(cfg.pop("m"), cfg["EvaluationPeriods"])
+    if cfg.pop("set_m"):
+        cfg["DatapointsToAlarm"] = m
+    statistic = cfg.pop("Statistic")
+    if statistic.startswith("p"):
+        cfg["Statistic"] = None
+        cfg["ExtendedStatistic"] = statistic.split()[0]
+        if statistic.endswith("ignore"):
+            cfg["EvaluateLowSampleCountPercentile"] = "ignore"
+    else:
+        cfg["Statistic"] = statistic
+    return alarm(**cfg)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     config_strategy,
-    st.lists(st.lists(st.tuples(st.integers(0, 600), st.sampled_from([0.0, 1.0, 3.0])), max_size=5), max_size=5),
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(0, 600), st.sampled_from([-1.0, 0.0, 1.0, 3.0]), st.sampled_from([None, "Count"])),
+            max_size=6,
+        ),
+        max_size=5,
+    ),
     st.lists(st.integers(1, 700), min_size=1, max_size=5),
     st.integers(0, 59_999),
 )
 def test_advance_skipping_equals_evaluating_every_step(
-    cfg: dict[str, Any], batches: list[list[tuple[int, float]]], stops: list[int], offset: int
+    cfg: dict[str, Any], batches: list[list[tuple[int, float, str | None]]], stops: list[int], offset: int
 ) -> None:
-    """Data arrives in batches between calls (late data included); both drivers see the same store."""
+    """Data arrives in batches between calls (late data included); both drivers see the same store.
+
+    ``advance`` decides most evaluations without building datapoints (one series: bucket verdicts computed once;
+    several units: the window read per evaluation; low-sample percentiles ignored: in full), so the statistics,
+    units and missing-data treatments vary here."""
     start = ms("2024-01-01 00:00:00")
     store = MetricStore()
-    m = min(cfg.pop("m"), cfg["EvaluationPeriods"])
-    if cfg.pop("set_m"):
-        cfg["DatapointsToAlarm"] = m
-    d = alarm(**cfg)
+    d = alarm_from_strategy(cfg)
     fast = evaluator(d, store, start + offset)
     slow = evaluator(d, store, start + offset)
     for i, stop in enumerate([*sorted(stops), 700]):
-        for minute, value in batches[i] if i < len(batches) else []:
-            store.add(KEY, start // MIN + minute, value)
+        for minute, value, unit in batches[i] if i < len(batches) else []:
+            store.add(KEY if unit is None else SeriesKey("NS", "M", (), unit), start // MIN + minute, value)
         fast.advance(start + stop * MIN + 7)
         run_every_minute(slow, start + stop * MIN + 7)
         assert fast.state is slow.state and fast.last_evaluated_ms == slow.last_evaluated_ms

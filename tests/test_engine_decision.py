@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trailguard.engine.decision import Datapoint, Rule, StateValue, decide
+from trailguard.engine.decision import Datapoint, Rule, StateValue, decide, decide_outcome
 
 OK, ALARM, INSUFFICIENT = StateValue.OK, StateValue.ALARM, StateValue.INSUFFICIENT_DATA
 RETAIN = "retain"
@@ -140,3 +140,16 @@ def test_decision_invariants(symbols: list[str], n: int, data: st.DataObject) ->
         assert d.breaching >= m
     if d.outcome is OK:
         assert d.breaching < m
+
+
+@given(st.lists(st.sampled_from(["X", "0", "-"]), min_size=3, max_size=12), st.integers(1, 6), st.data())
+def test_outcome_alone_equals_the_full_decision(symbols: list[str], n: int, data: st.DataObject) -> None:
+    """decide_outcome (what AlarmEvaluator.advance decides most evaluations with) agrees with decide on every
+    range: the outcome, and whether the whole range was missing."""
+    n = min(n, len(symbols) - 2)  # R = N + max(N // 3, 2) buckets hold at least N + 2
+    m = data.draw(st.integers(1, n))
+    mode = data.draw(st.sampled_from([*MODES, "unrecognised"]))
+    buckets = buckets_from(" ".join(symbols))
+    full = decide(buckets, n, m, mode)
+    real = [(index, bool(b.breaching)) for index, b in enumerate(buckets) if b.value is not None]
+    assert decide_outcome(real, n, m, mode) == (full.outcome, full.rule is Rule.ALL_MISSING)

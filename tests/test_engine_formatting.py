@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trailguard.engine.formatting import aws_json, java_double, json_timestamp, reason_timestamp
+from trailguard.engine.formatting import (
+    aws_json,
+    java_double,
+    java_number,
+    json_fragment,
+    json_timestamp,
+    prepared_json,
+    reason_timestamp,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +77,52 @@ def test_aws_json() -> None:
     assert json.loads(text) == {**doc, "f": 1e7}
     with pytest.raises(TypeError):
         aws_json({"x": object()})
+
+
+def reference_json(value: object) -> str:
+    """The plainest writer of aws_json's format: json's own string escaping, Java doubles, str() of other keys."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return java_double(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{reference_json(str(k))}:{reference_json(v)}" for k, v in value.items()) + "}"
+    assert isinstance(value, (list, tuple))
+    return "[" + ",".join(reference_json(v) for v in value) + "]"
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats()
+    | st.text(st.characters(codec=None), max_size=8),  # lone surrogates included
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(st.characters(codec=None), max_size=5) | st.integers(-5, 5), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_aws_json_writes_what_the_plainest_writer_writes(value: object) -> None:
+    """orjson writes it; what orjson refuses (lone surrogates, integers beyond 64 bits) goes through placeholders,
+    and the text is the same either way."""
+    assert aws_json(value) == reference_json(value)
+
+
+def test_aws_json_past_what_orjson_accepts() -> None:
+    assert (
+        aws_json({"a\ud800": ["b\udc00", 2**70, -(2**70), 1.0e7]})
+        == '{"a\ud800":["b\udc00",1180591620717411303424,-1180591620717411303424,1.0E7]}'
+    )
+    assert (
+        aws_json({"nested": json_fragment('{"x":1.0E7}'), "n": java_number(1e-4)})
+        == '{"nested":{"x":1.0E7},"n":1.0E-4}'
+    )
+    assert prepared_json({"k": "\ud800", "v": java_number(2.0)}) == '{"k":"\ud800","v":2.0}'

@@ -120,7 +120,7 @@ def _alarm_document(evaluator: AlarmEvaluator) -> dict[str, Any]:
                 "from": t.old_state,
                 "to": t.new_state,
                 "reason": t.reason,
-                "reasonData": json.loads(t.reason_data) if t.reason_data else None,
+                "reasonData": orjson.loads(t.reason_data) if t.reason_data else None,
                 "actions": list(t.actions),
             }
             for t in evaluator.transitions

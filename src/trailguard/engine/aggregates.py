@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -477,6 +477,15 @@ class MetricStore:
                 have = merged.get(minute)
                 merged[minute] = agg.copy() if have is None else have.merge(agg)
         return sorted(merged.items(), key=lambda item: item[0])
+
+    def single_series(self, selector: MetricSelector) -> tuple[Sequence[int], Mapping[int, Aggregate]] | None:
+        """The selected data when a single series holds all of it: its sorted minutes and their aggregates
+        (the stored objects: read, never mutate), for a reader that sweeps many ranges. None when no series or
+        several (units) are selected. Valid until the store is next written."""
+        selected = self._selected(selector)
+        if len(selected) != 1:
+            return None
+        return selected[0].minutes, selected[0].buckets
 
     def next_data_minute(self, selector: MetricSelector, from_minute: int) -> int | None:
         """The first minute >= ``from_minute`` holding data for the selector, or None."""

@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
 from trailguard.engine.aggregates import MINUTE_MS, Aggregate, MetricSelector, normalize_dimensions
-from trailguard.engine.decision import Datapoint, Decision, Rule, StateValue, decide
-from trailguard.engine.formatting import aws_json, json_timestamp
+from trailguard.engine.decision import Datapoint, Decision, Rule, StateValue, decide, decide_outcome
+from trailguard.engine.formatting import aws_json, json_timestamp, prepared_json
 from trailguard.engine.notifications import Notification, build_notification
 from trailguard.engine.reasons import (
     INITIAL_REASON,
@@ -205,6 +206,8 @@ class MetricSource(Protocol):
 
     def next_data_minute(self, selector: MetricSelector, from_minute: int) -> int | None: ...
 
+    def single_series(self, selector: MetricSelector) -> tuple[Sequence[int], Mapping[int, Aggregate]] | None: ...
+
 
 def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
@@ -259,13 +262,98 @@ class _EvaluationPlan:
         )
 
 
+class _BucketVerdicts:
+    """Whether each Period-long bucket of an alarm's data breaches (True), does not (False) or is missing
+    (None), keyed by the bucket's first minute and computed once, for alarms evaluated every minute on
+    minute-aligned windows whose data one series holds.
+
+    An evaluation reads R buckets, ending 1 x Period, 2 x Period, ... before its window's end, so each bucket
+    serves the R evaluations whose windows end 1, 2, ... R periods after it ends: computing it once and looking
+    it up R - 1 times replaces reading R x Period minutes at every evaluation. The source must not change while
+    the verdicts are in use (one :meth:`AlarmEvaluator.advance` call).
+    """
+
+    __slots__ = ("_buckets", "_minutes", "_plan", "_verdicts")
+
+    def __init__(self, plan: _EvaluationPlan, minutes: Sequence[int], buckets: Mapping[int, Aggregate]) -> None:
+        self._plan = plan
+        self._minutes = minutes
+        self._buckets = buckets
+        self._verdicts: dict[int, bool | None] = {}
+
+    def sweep(self, t: int, last: int, state: StateValue) -> tuple[int, int | None, bool]:
+        """Decide the evaluations at ``t``, ``t`` + 1 minute, ... up to ``last`` while each keeps ``state``, as
+        :meth:`AlarmEvaluator._outcome` would. Returns the first time not decided (the state changes there, or
+        it is after ``last``), the last time decided (None if none was), and whether that one saw only missing
+        buckets (the state is then an idle fixed point, and the sweep stops so the caller can skip)."""
+        plan = self._plan
+        period = plan.period_ms // MINUTE_MS
+        range_buckets, n, m, treat = (
+            plan.range_buckets,
+            plan.evaluation_periods,
+            plan.datapoints_to_alarm,
+            plan.treat_missing_data,
+        )
+        verdicts = self._verdicts
+        decided: int | None = None
+        end_minute = (t - t % MINUTE_MS) // MINUTE_MS
+        while t <= last:
+            real: list[tuple[int, bool]] = []
+            breaching = 0
+            start = end_minute
+            for index in range(range_buckets):
+                start -= period
+                verdict = verdicts.get(start, _UNKNOWN)
+                if verdict is _UNKNOWN:
+                    verdict = verdicts[start] = self._verdict(start, start + period)
+                    # The evaluation a minute later reads buckets a minute later: this one's oldest bucket is
+                    # never read again, so the table keeps about R x Period entries.
+                    verdicts.pop(end_minute - (range_buckets + 1) * period, None)
+                if verdict is not None:
+                    real.append((index, verdict))  # type: ignore[arg-type]
+                    if verdict:
+                        breaching += 1
+                    if len(real) == n:
+                        break
+            outcome: StateValue | None
+            if len(real) == n:
+                # The N most recent real datapoints decide, whatever else the range holds (decide_outcome's
+                # first rule), so the older buckets need not be looked at.
+                outcome, all_missing = (StateValue.ALARM if breaching >= m else StateValue.OK), False
+            else:
+                outcome, all_missing = decide_outcome(real, n, m, treat)
+            if outcome is not None and outcome is not state:
+                break
+            decided = t
+            t += MINUTE_MS
+            end_minute += 1
+            if all_missing:
+                return t, decided, True
+        return t, decided, False
+
+    def _verdict(self, start: int, end: int) -> bool | None:
+        minutes = self._minutes
+        lo = bisect_left(minutes, start)
+        if lo == len(minutes) or minutes[lo] >= end:
+            return None
+        hi = bisect_left(minutes, end, lo)
+        buckets, plan = self._buckets, self._plan
+        value, _ = compute_parts(plan.statistic, [buckets[minutes[i]] for i in range(lo, hi)])
+        if value is None or math.isnan(value):
+            return None
+        return plan.breaches(value, plan.alarm.threshold)
+
+
+_UNKNOWN: Final = object()
+
+
 @dataclass(slots=True)
 class _AlarmState:
     """What changes as the alarm is evaluated: the DescribeAlarms state, and what it has produced so far."""
 
     value: StateValue = StateValue.INSUFFICIENT_DATA
     reason: str = INITIAL_REASON
-    reason_data: dict[str, Any] | None = None
+    reason_data: str | None = None  # StateReasonData as the API returns it: JSON text
     updated_ms: int = 0
     last_evaluated_ms: int | None = None
     # The last evaluation saw an empty range and the state is that situation's fixed point: evaluating another
@@ -333,8 +421,7 @@ class AlarmEvaluator:
     @property
     def state_reason_data(self) -> str | None:
         """StateReasonData as the API returns it (a JSON string), or None."""
-        data = self._state.reason_data
-        return None if data is None else aws_json(data)
+        return self._state.reason_data
 
     @property
     def state_updated_ms(self) -> int:
@@ -397,24 +484,59 @@ class AlarmEvaluator:
                 out.append(Datapoint(start, value, count, breaches(value, threshold), low_sample))
         return tuple(out)
 
-    def evaluate(self, at_ms: int) -> Transition | None:
-        """Evaluate once at ``at_ms``; returns the transition if the state changed."""
-        state, plan = self._state, self._plan
-        if state.last_evaluated_ms is not None and at_ms < state.last_evaluated_ms:
-            raise ValueError(f"evaluation time went backwards: {at_ms} < {state.last_evaluated_ms}")
+    def _evaluation(self, at_ms: int) -> Evaluation:
+        """The evaluation at ``at_ms``, in full: its window's buckets and the decision on them."""
+        plan = self._plan
         end_ms = at_ms - at_ms % plan.window_alignment_ms
         buckets = self._buckets(end_ms)
         decision = decide(buckets, plan.evaluation_periods, plan.datapoints_to_alarm, plan.treat_missing_data)
         if plan.ignore_low_sample and any(p.low_sample for p in decision.evaluated):
             decision = replace(decision, outcome=None, rule=Rule.LOW_SAMPLE)
-        evaluation = Evaluation(at_ms, end_ms, buckets, decision)
+        return Evaluation(at_ms, end_ms, buckets, decision)
+
+    def _outcome(self, at_ms: int) -> tuple[StateValue | None, bool]:
+        """What :meth:`_evaluation` at ``at_ms`` decides (the outcome, and whether every bucket was missing),
+        computed without building its datapoints: :func:`decide_outcome` on the buckets that hold data.
+        Only for alarms that do not ignore low-sample percentiles (their decision needs every datapoint)."""
+        plan = self._plan
+        end_ms = at_ms - at_ms % plan.window_alignment_ms
+        rows = self._source.minute_buckets(
+            plan.selector, _ceil_div(end_ms - plan.range_ms, MINUTE_MS), _ceil_div(end_ms, MINUTE_MS)
+        )
+        real: list[tuple[int, bool]] = []
+        if rows:
+            period, last = plan.period_ms, end_ms - 1
+            groups: dict[int, list[Aggregate]] = {}
+            for minute, aggregate in rows:
+                index = (last - minute * MINUTE_MS) // period
+                parts = groups.get(index)
+                if parts is None:
+                    groups[index] = [aggregate]
+                else:
+                    parts.append(aggregate)
+            statistic, breaches, threshold = plan.statistic, plan.breaches, plan.alarm.threshold
+            # Rows come oldest first, so the groups were made oldest first: reversed, newest first.
+            for index in reversed(groups):
+                value, _ = compute_parts(statistic, groups[index])
+                if value is not None and not math.isnan(value):
+                    real.append((index, breaches(value, threshold)))
+        return decide_outcome(real, plan.evaluation_periods, plan.datapoints_to_alarm, plan.treat_missing_data)
+
+    def evaluate(self, at_ms: int) -> Transition | None:
+        """Evaluate once at ``at_ms``; returns the transition if the state changed."""
+        state = self._state
+        if state.last_evaluated_ms is not None and at_ms < state.last_evaluated_ms:
+            raise ValueError(f"evaluation time went backwards: {at_ms} < {state.last_evaluated_ms}")
+        evaluation = self._evaluation(at_ms)
+        decision = evaluation.decision
         self.last_evaluation = evaluation
         state.last_evaluated_ms = at_ms
         state.idle_fixed_point = decision.rule is Rule.ALL_MISSING
         if decision.outcome is None or decision.outcome is state.value:
             return None
+        plan = self._plan
         reason = state_reason(plan.alarm, decision)
-        data = state_reason_data(plan.alarm, decision, at_ms)
+        data = prepared_json(state_reason_data(plan.alarm, decision, at_ms))
         return self._transition(at_ms, decision.outcome, reason, data, evaluation)
 
     def advance(self, until_ms: int) -> list[Transition]:
@@ -429,10 +551,21 @@ class AlarmEvaluator:
         an empty range and changed nothing. The transitions, state and history are identical to evaluating
         every scheduled time against the same source, including when data (late data too) is added between
         calls, since the next call resumes from the last evaluation time. Only :attr:`last_evaluation`
-        differs: it stays the last evaluation actually computed.
+        differs: it is the last evaluation that was not skipped.
+
+        The evaluations that are not skipped are decided by :meth:`_outcome` first, which reaches the same
+        outcome without building datapoints; only a change of state (its reason lists the datapoints) and the
+        call's last evaluation (it becomes :attr:`last_evaluation`) are computed in full.
         """
         state, plan = self._state, self._plan
         out: list[Transition] = []
+        outcome_first = not plan.ignore_low_sample
+        verdicts: _BucketVerdicts | None = None
+        if outcome_first and plan.step_ms == MINUTE_MS and plan.window_alignment_ms == MINUTE_MS:
+            data = self._source.single_series(plan.selector)
+            if data is not None:
+                verdicts = _BucketVerdicts(plan, *data)
+        decided_only: int | None = None  # the last evaluation decided by _outcome alone, if it is the last one
         t = self.next_evaluation_ms()
         while t <= until_ms:
             if state.idle_fixed_point:
@@ -449,10 +582,32 @@ class AlarmEvaluator:
                     )
                     t = skipped_to
                     continue
+            if verdicts is not None:
+                t_next, decided, all_missing = verdicts.sweep(t, until_ms - MINUTE_MS, state.value)
+                if decided is not None:
+                    state.last_evaluated_ms = decided
+                    state.idle_fixed_point = all_missing
+                    decided_only = decided
+                    t = t_next
+                    continue
+            following = self._grid_at_or_after(t + 1)
+            if outcome_first and verdicts is None and following <= until_ms:
+                outcome, all_missing = self._outcome(t)
+                if outcome is None or outcome is state.value:
+                    state.last_evaluated_ms = t
+                    state.idle_fixed_point = all_missing
+                    decided_only = t
+                    t = following
+                    continue
             transition = self.evaluate(t)
+            decided_only = None
             if transition is not None:
                 out.append(transition)
-            t = self._grid_at_or_after(t + 1)
+            t = following
+        if decided_only is not None:
+            # The call ended in an idle stretch after evaluations decided without datapoints: the last of them
+            # is the last evaluation.
+            self.last_evaluation = self._evaluation(decided_only)
         return out
 
     # -- stopping and continuing ------------------------------------------------------------------
@@ -495,7 +650,7 @@ class AlarmEvaluator:
         evaluator._state = _AlarmState(
             value=snapshot.state,
             reason=snapshot.reason,
-            reason_data=None if snapshot.reason_data is None else json.loads(snapshot.reason_data),
+            reason_data=snapshot.reason_data,
             updated_ms=snapshot.updated_ms,
             last_evaluated_ms=snapshot.last_evaluated_ms,
             idle_fixed_point=snapshot.idle_fixed_point,
@@ -519,7 +674,7 @@ class AlarmEvaluator:
         at_ms: int,
         new_state: StateValue,
         reason: str,
-        reason_data: dict[str, Any] | None,
+        reason_data: str | None,
         evaluation: Evaluation | None,
     ) -> Transition:
         state, alarm = self._state, self._plan.alarm
@@ -534,7 +689,7 @@ class AlarmEvaluator:
                 at_ms,
                 "StateUpdate",
                 f"Alarm updated from {old_state} to {new_state}",
-                aws_json(history_data),
+                prepared_json(history_data),
             )
         )
         actions = alarm.actions_for(new_state) if alarm.actions_enabled else ()
@@ -559,7 +714,7 @@ class AlarmEvaluator:
             old_state,
             new_state,
             reason,
-            None if reason_data is None else aws_json(reason_data),
+            reason_data,
             actions,
             notification,
             evaluation,
@@ -575,7 +730,8 @@ class AlarmEvaluator:
         self._state.idle_fixed_point = False
         if target is self._state.value:
             return None
-        data = None if reason_data is None else json.loads(reason_data)
+        # Written again in CloudWatch's form (compact, Java doubles), as DescribeAlarms would show it.
+        data = None if reason_data is None else aws_json(json.loads(reason_data))
         return self._transition(at_ms, target, reason, data, None)
 
     def update_definition(self, alarm: Alarm, at_ms: int) -> None:

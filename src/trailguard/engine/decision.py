@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Datapoint", "Decision", "Rule", "StateValue", "decide"]
+__all__ = ["Datapoint", "Decision", "Rule", "StateValue", "decide", "decide_outcome"]
 
 
 class StateValue(StrEnum):
@@ -111,3 +111,46 @@ def decide(
         outcome = StateValue.ALARM if treat_missing_data != "ignore" else None
         return Decision(outcome, Rule.PREMATURE, points, 0, len(points))
     return verdict(real, Rule.PARTIAL)
+
+
+_ALL_MISSING_OUTCOMES: dict[str, StateValue | None] = {
+    "missing": StateValue.INSUFFICIENT_DATA,
+    "breaching": StateValue.ALARM,
+    "notBreaching": StateValue.OK,
+}
+
+
+def decide_outcome(
+    real: Sequence[tuple[int, bool]],
+    evaluation_periods: int,
+    datapoints_to_alarm: int,
+    treat_missing_data: str,
+) -> tuple[StateValue | None, bool]:
+    """:func:`decide`'s outcome, and whether its rule is ``ALL_MISSING``, from the real datapoints alone.
+
+    ``real`` lists the buckets that hold a datapoint as (bucket index, breaching), newest first (index 0 is the
+    newest bucket). The same steps as :func:`decide`, without building datapoints or a decision: an alarm
+    evaluated every minute of a long replay mostly keeps its state, and only needs the full decision (for its
+    reason texts) when the outcome is a change. Steps 2 and 3 merge here: when the newest N buckets all hold
+    data, they are the N most recent real datapoints.
+    """
+    n, m = evaluation_periods, datapoints_to_alarm
+    if treat_missing_data not in ("breaching", "notBreaching", "ignore"):
+        treat_missing_data = "missing"
+    if not real:
+        return _ALL_MISSING_OUTCOMES.get(treat_missing_data), True
+    if len(real) >= n:
+        breaching = sum(1 for _, breaches in real[:n] if breaches)
+        return (StateValue.ALARM if breaching >= m else StateValue.OK), False
+    breaching = sum(1 for _, breaches in real if breaches)
+    if treat_missing_data in ("breaching", "notBreaching"):
+        if treat_missing_data == "breaching":
+            breaching += n - len(real)
+        return (StateValue.ALARM if breaching >= m else StateValue.OK), False
+    oldest_breaching = 0
+    for index, breaches in real:
+        if index < n and breaches:
+            oldest_breaching = index + 1
+    if oldest_breaching >= m and oldest_breaching > 0 and breaching == len(real):
+        return (StateValue.ALARM if treat_missing_data != "ignore" else None), False
+    return (StateValue.ALARM if breaching >= m else StateValue.OK), False

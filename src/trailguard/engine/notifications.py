@@ -13,9 +13,12 @@ Message: a JSON document, keys in AWS's order::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
-from trailguard.engine.formatting import aws_json, json_timestamp
+import orjson
+
+from trailguard.engine.formatting import aws_json, json_fragment, json_timestamp, prepared_json
 from trailguard.model import Alarm
 
 __all__ = ["REGION_NAMES", "Notification", "alarm_arn", "build_notification", "notification_message", "region_name"]
@@ -129,7 +132,7 @@ def notification_message(
     at_ms: int,
     configuration_updated_ms: int,
 ) -> dict[str, Any]:
-    """The message document (a dict in AWS's key order; ``aws_json`` renders it)."""
+    """The message document (a dict in AWS's key order, without doubles: ``prepared_json`` renders it)."""
     return {
         "AlarmName": alarm.alarm_name,
         "AlarmDescription": alarm.alarm_description,
@@ -145,8 +148,14 @@ def notification_message(
         "OKActions": list(alarm.ok_actions),
         "AlarmActions": list(alarm.alarm_actions),
         "InsufficientDataActions": list(alarm.insufficient_data_actions),
-        "Trigger": trigger(alarm),
+        "Trigger": _trigger_json(alarm),
     }
+
+
+@lru_cache(maxsize=1024)
+def _trigger_json(alarm: Alarm) -> orjson.Fragment:
+    """The Trigger document as JSON text: the same for every notification of an alarm, so written once."""
+    return json_fragment(aws_json(trigger(alarm)))
 
 
 def build_notification(
@@ -172,4 +181,4 @@ def build_notification(
         configuration_updated_ms=configuration_updated_ms,
     )
     subject = f'{new_state}: "{alarm.alarm_name}" in {region_name(region)}'
-    return Notification(at_ms, topic_arns, subject, aws_json(message))
+    return Notification(at_ms, topic_arns, subject, prepared_json(message))

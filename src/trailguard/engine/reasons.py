@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from trailguard.engine.decision import Datapoint, Decision, Rule, StateValue
-from trailguard.engine.formatting import java_double, json_timestamp, reason_timestamp
+from trailguard.engine.formatting import java_double, java_number, json_fragment, json_timestamp, reason_timestamp
 from trailguard.model import Alarm
 from trailguard.model.constants import COMPARISONS
 
@@ -118,7 +118,8 @@ def state_reason(alarm: Alarm, decision: Decision) -> str:
 
 
 def state_reason_data(alarm: Alarm, decision: Decision, query_ms: int) -> dict[str, Any]:
-    """StateReasonData (as a dict in AWS's key order; serialise with ``formatting.aws_json``).
+    """StateReasonData (as a dict in AWS's key order, its doubles as ``java_number`` texts; serialise with
+    ``formatting.prepared_json``).
 
     ``startDate`` is the oldest evaluated datapoint, ``recentDatapoints`` the evaluated values
     oldest first, ``evaluatedDatapoints`` newest first; when no real datapoint was evaluated the
@@ -132,11 +133,18 @@ def state_reason_data(alarm: Alarm, decision: Decision, query_ms: int) -> dict[s
         out["unit"] = alarm.unit
     out["statistic"] = alarm.statistic_name
     out["period"] = alarm.period
-    out["recentDatapoints"] = [p.value for p in sorted(evaluated, key=lambda p: p.timestamp_ms)]
-    out["threshold"] = float(alarm.threshold)
+    out["recentDatapoints"] = [
+        java_number(p.value)  # type: ignore[arg-type]  # evaluated datapoints have values
+        for p in sorted(evaluated, key=lambda p: p.timestamp_ms)
+    ]
+    out["threshold"] = java_number(alarm.threshold)
     if evaluated:
         out["evaluatedDatapoints"] = [
-            {"timestamp": json_timestamp(p.timestamp_ms), "sampleCount": float(p.sample_count), "value": p.value}
+            {
+                "timestamp": json_timestamp(p.timestamp_ms),
+                "sampleCount": java_number(p.sample_count),
+                "value": java_number(p.value),  # type: ignore[arg-type]
+            }
             for p in evaluated
         ]
     else:
@@ -147,16 +155,17 @@ def state_reason_data(alarm: Alarm, decision: Decision, query_ms: int) -> dict[s
 def history_data_for_state_update(
     old_state: StateValue,
     old_reason: str,
-    old_reason_data: dict[str, Any] | None,
+    old_reason_data: str | None,
     new_state: StateValue,
     new_reason: str,
-    new_reason_data: dict[str, Any] | None,
+    new_reason_data: str | None,
 ) -> dict[str, Any]:
-    """HistoryData of a StateUpdate history item (reason data nested as objects)."""
+    """HistoryData of a StateUpdate history item; the reason data (JSON texts, as the API returns them) are
+    nested as objects."""
     old: dict[str, Any] = {"stateValue": str(old_state), "stateReason": old_reason}
     if old_reason_data is not None:
-        old["stateReasonData"] = old_reason_data
+        old["stateReasonData"] = json_fragment(old_reason_data)
     new: dict[str, Any] = {"stateValue": str(new_state), "stateReason": new_reason}
     if new_reason_data is not None:
-        new["stateReasonData"] = new_reason_data
+        new["stateReasonData"] = json_fragment(new_reason_data)
     return {"version": "1.0", "oldState": old, "newState": new}
