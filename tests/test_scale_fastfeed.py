@@ -110,6 +110,7 @@ hostile_values = st.sampled_from(
         Raw(b'"\\ud800"'),  # a lone surrogate: not serializable
         Raw(b'"\xff"'),  # not UTF-8
         Raw(b"[" * 300 + b"]" * 300),  # too deep for a message
+        Raw(b"[" * 250 + b"]" * 250),  # deep, still writable: the whole document may then be too deep to vouch for
         Raw(b"9" * 4400),  # an integer too long to read
         Raw(b'"' + b"x" * 40_000 + b'"'),  # a long record: measured by the full path
         Raw(b'"' + b"x" * 270_000 + b'"'),  # over 256 KB

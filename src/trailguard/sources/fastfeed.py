@@ -420,22 +420,29 @@ class FastReader:
             return None
         start = _LEADING_SPACE.match(body).end()  # type: ignore[union-attr]  # always matches
         opening = body[start : start + 1]
+        enveloped = opening == b"{"
         try:
-            if opening == b"{":
+            if enveloped:
                 records = self._records.decode(body).Records
-                raws = self._raws.decode(body).Records
             elif opening == b"[":
                 records = self._record_list.decode(body)
-                raws = self._raw_list.decode(body)
             else:
                 return None
+            # A small document that fits as a whole needs no record texts, unless a record is a candidate.
+            raws = None if _fits_whole(body) else self._record_texts(body, enveloped)
         except _DECODE_ERRORS:
             return None
-        if not _texts_fit(body, raws, start, opening == b"{"):
+        if raws is not None and not _texts_fit(body, raws, start, enveloped):
             return None
-        return self._items(records, raws, origin)
+        return self._items(records, raws, body, enveloped, origin)
 
-    def _items(self, records: list[Any], raws: list[msgspec.Raw], origin: str) -> list[SourceItem] | None:
+    def _record_texts(self, body: bytes, enveloped: bool) -> list[msgspec.Raw]:
+        records: list[msgspec.Raw] = self._raws.decode(body) if enveloped else self._raw_list.decode(body)
+        return records.Records if enveloped else records  # type: ignore[attr-defined]
+
+    def _items(
+        self, records: list[Any], raws: list[msgspec.Raw] | None, body: bytes, enveloped: bool, origin: str
+    ) -> list[SourceItem] | None:
         times = self._times
         if len(times) > _MAX_TIMES_CACHED:
             times.clear()
@@ -461,6 +468,8 @@ class FastReader:
             return [QuietEvents(timestamps, keys)]
         items: list[SourceItem] = []
         done = 0
+        if raws is None:
+            raws = self._record_texts(body, enveloped)  # decoded once already: it cannot fail now
         for position in chosen:
             if position > done:
                 items.append(QuietEvents(timestamps[done:position], None if keys is None else keys[done:position]))
@@ -488,6 +497,14 @@ def _is_utf8(body: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _fits_whole(body: bytes) -> bool:
+    """Whether the whole document is short enough, shallow enough and free of over-long integers: then so is
+    every record in it (see ``_texts_fit``), without finding where each one lies."""
+    if len(body) > MAX_RECORD_TEXT or _brackets(body, 0, len(body)) > MAX_MESSAGE_DEPTH:
+        return False
+    return len(body) <= _MAX_INT_DIGITS or not _has_digit_run(body, _MAX_INT_DIGITS + 1)
 
 
 def _texts_fit(body: bytes, raws: list[msgspec.Raw], start: int, enveloped: bool) -> bool:
