@@ -342,6 +342,24 @@ def test_short_form_ok_with_two_datapoints_and_reason_data() -> None:
     ]
 
 
+def test_every_double_of_a_transition_prints_as_java_prints_it() -> None:
+    """Reason data, history data and notifications are written by orjson from prepared documents: a double that
+    reached orjson as a float would print as 12345678.0 and 10000000.0 instead."""
+    store = MetricStore()
+    store.add_at(KEY, ms("2023-01-09 14:01:00"), 12345678.0)
+    d = alarm(Threshold=1e7, AlarmActions=[TOPIC])
+    ev = evaluator(d, store, ms("2023-01-09 14:00:00"))
+    tr = ev.evaluate(ms("2023-01-09 14:02:00"))
+    assert tr is not None and tr.notification is not None
+    assert tr.reason_data is not None
+    assert '"recentDatapoints":[1.2345678E7],"threshold":1.0E7' in tr.reason_data
+    assert '"sampleCount":1.0,"value":1.2345678E7' in tr.reason_data
+    assert tr.reason_data in ev.history[-1].data
+    assert '"Threshold":1.0E7' in tr.notification.message
+    for text in (tr.reason_data, ev.history[-1].data, tr.notification.message):
+        assert "12345678.0" not in text and "10000000.0" not in text
+
+
 def test_list_form_and_reason_data_reproduce_recorded_alarm() -> None:
     """A recorded AWS/SQS alarm: N=24, Sum > 0, newest bucket missing, 24 older ones present."""
     store = MetricStore()
