@@ -318,7 +318,7 @@ class _BucketVerdicts:
             outcome: StateValue | None
             if len(real) == n:
                 # The N most recent real datapoints decide, whatever else the range holds (decide_outcome's
-                # first rule), so the older buckets need not be looked at.
+                # first rule, inlined on this hot path), so the older buckets need not be judged.
                 outcome, all_missing = (StateValue.ALARM if breaching >= m else StateValue.OK), False
             else:
                 outcome, all_missing = decide_outcome(real, n, m, treat)
@@ -456,22 +456,26 @@ class AlarmEvaluator:
 
     # -- evaluation -------------------------------------------------------------------------------
 
-    def _buckets(self, end_ms: int) -> tuple[Datapoint, ...]:
-        """The R buckets (newest first) of the window ending at ``end_ms``."""
+    def _bucket_parts(self, end_ms: int) -> list[list[Aggregate]]:
+        """The per-minute aggregates of each of the R buckets (newest first) of the window ending at ``end_ms``."""
         plan = self._plan
         period = plan.period_ms
         rows = self._source.minute_buckets(
             plan.selector, _ceil_div(end_ms - plan.range_ms, MINUTE_MS), _ceil_div(end_ms, MINUTE_MS)
         )
-        if not rows:
-            return tuple(Datapoint(end_ms - (j + 1) * period) for j in range(plan.range_buckets))
         groups: list[list[Aggregate]] = [[] for _ in range(plan.range_buckets)]
         last = end_ms - 1
         for minute, aggregate in rows:
             groups[(last - minute * MINUTE_MS) // period].append(aggregate)
+        return groups
+
+    def _buckets(self, end_ms: int) -> tuple[Datapoint, ...]:
+        """The R buckets (newest first) of the window ending at ``end_ms``."""
+        plan = self._plan
+        period = plan.period_ms
         statistic, breaches, threshold = plan.statistic, plan.breaches, plan.alarm.threshold
         out: list[Datapoint] = []
-        for j, parts in enumerate(groups):
+        for j, parts in enumerate(self._bucket_parts(end_ms)):
             start = end_ms - (j + 1) * period
             if not parts:
                 out.append(Datapoint(start))
@@ -499,25 +503,11 @@ class AlarmEvaluator:
         computed without building its datapoints: :func:`decide_outcome` on the buckets that hold data.
         Only for alarms that do not ignore low-sample percentiles (their decision needs every datapoint)."""
         plan = self._plan
-        end_ms = at_ms - at_ms % plan.window_alignment_ms
-        rows = self._source.minute_buckets(
-            plan.selector, _ceil_div(end_ms - plan.range_ms, MINUTE_MS), _ceil_div(end_ms, MINUTE_MS)
-        )
+        statistic, breaches, threshold = plan.statistic, plan.breaches, plan.alarm.threshold
         real: list[tuple[int, bool]] = []
-        if rows:
-            period, last = plan.period_ms, end_ms - 1
-            groups: dict[int, list[Aggregate]] = {}
-            for minute, aggregate in rows:
-                index = (last - minute * MINUTE_MS) // period
-                parts = groups.get(index)
-                if parts is None:
-                    groups[index] = [aggregate]
-                else:
-                    parts.append(aggregate)
-            statistic, breaches, threshold = plan.statistic, plan.breaches, plan.alarm.threshold
-            # Rows come oldest first, so the groups were made oldest first: reversed, newest first.
-            for index in reversed(groups):
-                value, _ = compute_parts(statistic, groups[index])
+        for index, parts in enumerate(self._bucket_parts(at_ms - at_ms % plan.window_alignment_ms)):
+            if parts:
+                value, _ = compute_parts(statistic, parts)
                 if value is not None and not math.isnan(value):
                     real.append((index, breaches(value, threshold)))
         return decide_outcome(real, plan.evaluation_periods, plan.datapoints_to_alarm, plan.treat_missing_data)
