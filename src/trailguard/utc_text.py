@@ -37,7 +37,7 @@ def utc_clock(ms: int) -> tuple[int, str, int]:
 def iso_seconds(ms: int) -> str:
     """``2022-08-26T03:46:29Z``, or ``2022-08-26T03:46:29.897Z`` when there are milliseconds."""
     days, clock, millis = utc_clock(ms)
-    return f"{utc_day(days)[0]}T{clock}.{millis:03d}Z" if millis else f"{utc_day(days)[0]}T{clock}Z"
+    return f"{utc_day(days)[0]}T{clock}" + (f".{millis:03d}Z" if millis else "Z")
 
 
 def iso_millis(ms: int) -> str:

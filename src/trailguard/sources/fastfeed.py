@@ -469,7 +469,11 @@ class FastReader:
         items: list[SourceItem] = []
         done = 0
         if raws is None:
-            raws = self._record_texts(body, enveloped)  # decoded once already: it cannot fail now
+            # The document decoded as records, so it reads as raw texts too; should it not, the full path reads it.
+            try:
+                raws = self._record_texts(body, enveloped)
+            except _DECODE_ERRORS:
+                return None
         for position in chosen:
             if position > done:
                 items.append(QuietEvents(timestamps[done:position], None if keys is None else keys[done:position]))
